@@ -1,0 +1,16 @@
+//! Formats for reproscope: each module turns bytes into a typed [`model::Opened`] node
+//! (metadata fields with typed values, members, notes), and some also write or measure.
+//!
+//! Adding a format means one module plus one line in [`registry::FORMATS`].
+
+pub mod model;
+pub mod registry;
+
+pub mod cpio;
+pub mod dir;
+pub mod eif;
+pub mod gzip;
+pub mod text;
+
+pub use model::*;
+pub use registry::{identify, Format, FORMATS};

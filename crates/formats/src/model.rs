@@ -1,0 +1,379 @@
+//! The typed node model shared by every format, the diff engine and the renderers.
+
+use std::fmt;
+use std::ops::{Deref, Range};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Bytes of one node: shared and cheap to clone and slice, backed by memory or a mapped file.
+#[derive(Clone)]
+pub struct Blob {
+    backing: Arc<Backing>,
+    start: usize,
+    len: usize,
+}
+
+enum Backing {
+    Vec(Vec<u8>),
+    Mmap(memmap2::Mmap),
+}
+
+impl Backing {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Vec(v) => v,
+            Backing::Mmap(m) => m,
+        }
+    }
+}
+
+impl Blob {
+    pub fn from_vec(v: Vec<u8>) -> Blob {
+        let len = v.len();
+        Blob {
+            backing: Arc::new(Backing::Vec(v)),
+            start: 0,
+            len,
+        }
+    }
+
+    /// Maps a regular file read-only (an empty file gets an empty buffer: mmap refuses length 0).
+    pub fn from_file(path: &Path) -> std::io::Result<Blob> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len == 0 {
+            return Ok(Blob::from_vec(Vec::new()));
+        }
+        // SAFETY: the map is read-only; a file truncated by another process while mapped would
+        // fault, which is the same contract every mmap-based reader accepts.
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        let len = map.len();
+        Ok(Blob {
+            backing: Arc::new(Backing::Mmap(map)),
+            start: 0,
+            len,
+        })
+    }
+
+    /// A sub-range; out-of-range requests are clamped, so callers check bounds first.
+    pub fn slice(&self, r: Range<usize>) -> Blob {
+        let end = r.end.min(self.len);
+        let start = r.start.min(end);
+        Blob {
+            backing: self.backing.clone(),
+            start: self.start + start,
+            len: end - start,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.backing.bytes()[self.start..self.start + self.len]
+    }
+}
+
+impl Deref for Blob {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl fmt::Debug for Blob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Blob({} bytes)", self.len)
+    }
+}
+
+/// Where a member's bytes come from: already in memory, or a file to map when needed
+/// (so a directory of thousands of files does not hold thousands of maps at once).
+#[derive(Clone, Debug)]
+pub enum Data {
+    Blob(Blob),
+    File(PathBuf),
+}
+
+impl Data {
+    pub fn load(&self) -> Result<Blob, FormatError> {
+        match self {
+            Data::Blob(b) => Ok(b.clone()),
+            Data::File(p) => {
+                Blob::from_file(p).map_err(|e| FormatError::new(format!("cannot read {}: {e}", p.display())))
+            }
+        }
+    }
+}
+
+/// A typed metadata value. The type is what lets the explainer tell a timestamp from an offset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
+pub enum Value {
+    /// Seconds since the Unix epoch, UTC.
+    Time(i64),
+    /// Unix mode bits (permissions, and the file type bits where the format stores them).
+    Mode(u32),
+    /// A numeric user or group id.
+    Id(u64),
+    /// A user or group name.
+    Name(String),
+    Path(String),
+    /// A position inside the container (bytes unless the field name says otherwise).
+    Offset(u64),
+    Size(u64),
+    /// A digest or checksum, lower-case hex.
+    Digest(String),
+    Int(i64),
+    Text(String),
+    Flag(bool),
+    /// Raw bytes, shown as hex.
+    Hex(Vec<u8>),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Time(t) => write!(f, "{} ({t})", format_time(*t)),
+            Value::Mode(m) => write!(f, "{}", format_mode(*m)),
+            Value::Id(i) => write!(f, "{i}"),
+            Value::Name(s) | Value::Path(s) | Value::Text(s) => write!(f, "{s}"),
+            Value::Digest(s) => write!(f, "{s}"),
+            Value::Offset(o) => write!(f, "{o:#x}"),
+            Value::Size(s) => write!(f, "{s}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Flag(b) => write!(f, "{b}"),
+            Value::Hex(h) => {
+                for b in h {
+                    write!(f, "{b:02x}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A named, typed metadata field of a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(flatten)]
+    pub value: Value,
+}
+
+impl Field {
+    pub fn new(name: impl Into<String>, value: Value) -> Field {
+        Field {
+            name: name.into(),
+            value,
+        }
+    }
+}
+
+/// What kind of entry a member is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink {
+        target: String,
+    },
+    /// A hard link to an earlier member of the same container (by name).
+    HardLink {
+        target: String,
+    },
+    CharDevice {
+        major: u32,
+        minor: u32,
+    },
+    BlockDevice {
+        major: u32,
+        minor: u32,
+    },
+    Fifo,
+    Socket,
+    /// A section or stream that is not a file (an EIF section, a decompressed stream).
+    Section,
+}
+
+impl EntryKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "directory",
+            EntryKind::Symlink { .. } => "symlink",
+            EntryKind::HardLink { .. } => "hard link",
+            EntryKind::CharDevice { .. } => "character device",
+            EntryKind::BlockDevice { .. } => "block device",
+            EntryKind::Fifo => "fifo",
+            EntryKind::Socket => "socket",
+            EntryKind::Section => "section",
+        }
+    }
+}
+
+/// One member of a container.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Path inside the container, '/'-separated, without a leading "./" or "/".
+    pub name: String,
+    pub kind: EntryKind,
+    pub fields: Vec<Field>,
+    /// Content, for files and sections.
+    pub data: Option<Data>,
+    /// Size of the content when known without loading it.
+    pub size: u64,
+}
+
+impl Member {
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+    }
+}
+
+/// A node after its format opened it.
+#[derive(Clone, Debug, Default)]
+pub struct Opened {
+    /// Container-level metadata (gzip header fields, EIF header fields, ...).
+    pub fields: Vec<Field>,
+    /// Members in container order.
+    pub members: Vec<Member>,
+    /// Remarks worth showing (checksums verified, trailing bytes, ...).
+    pub notes: Vec<String>,
+    /// A readable rendering of the node when it has one (e.g. decoded metadata JSON).
+    pub text: Option<String>,
+}
+
+/// Limits that keep opening safe on hostile input.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Most bytes one decompressed stream may produce.
+    pub max_decompressed: u64,
+    /// Most members one container may have.
+    pub max_members: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decompressed: 8 << 30,
+            max_members: 1_000_000,
+        }
+    }
+}
+
+/// What went wrong inside one node; the engine adds the file and nested path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatError {
+    pub message: String,
+}
+
+impl FormatError {
+    pub fn new(message: impl Into<String>) -> FormatError {
+        FormatError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Shorthand for format modules.
+pub fn err<T>(message: impl Into<String>) -> Result<T, FormatError> {
+    Err(FormatError::new(message))
+}
+
+/// `ls -l` style mode string, e.g. `-rw-r--r--` or `drwxr-xr-x`; octal for odd file types.
+pub fn format_mode(mode: u32) -> String {
+    let t = match mode & 0o170000 {
+        0o040000 => 'd',
+        0o120000 => 'l',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o010000 => 'p',
+        0o140000 => 's',
+        _ => '-',
+    };
+    let mut s = String::with_capacity(10);
+    s.push(t);
+    let bits = ['r', 'w', 'x'];
+    for i in 0..9 {
+        let on = mode & (1 << (8 - i)) != 0;
+        s.push(if on { bits[i % 3] } else { '-' });
+    }
+    // setuid, setgid, sticky
+    let b: Vec<char> = s.chars().collect();
+    let mut b = b;
+    if mode & 0o4000 != 0 {
+        b[3] = if b[3] == 'x' { 's' } else { 'S' };
+    }
+    if mode & 0o2000 != 0 {
+        b[6] = if b[6] == 'x' { 's' } else { 'S' };
+    }
+    if mode & 0o1000 != 0 {
+        b[9] = if b[9] == 'x' { 't' } else { 'T' };
+    }
+    let mut out: String = b.into_iter().collect();
+    out.push_str(&format!(" ({:04o})", mode & 0o7777));
+    out
+}
+
+/// UTC `YYYY-MM-DD HH:MM:SS` without a date crate (civil-from-days, proleptic Gregorian).
+pub fn format_time(t: i64) -> String {
+    let days = t.div_euclid(86400);
+    let secs = t.rem_euclid(86400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_and_mode_render() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00");
+        assert_eq!(format_time(1704067200), "2024-01-01 00:00:00");
+        assert_eq!(format_time(951782400), "2000-02-29 00:00:00");
+        assert_eq!(format_mode(0o100644), "-rw-r--r-- (0644)");
+        assert_eq!(format_mode(0o040755), "drwxr-xr-x (0755)");
+        assert_eq!(format_mode(0o104755), "-rwsr-xr-x (4755)");
+    }
+
+    #[test]
+    fn blob_slices_clamp() {
+        let b = Blob::from_vec(b"hello world".to_vec());
+        assert_eq!(&*b.slice(6..11), b"world");
+        assert_eq!(&*b.slice(6..100), b"world");
+        assert_eq!(b.slice(20..30).len(), 0);
+    }
+}

@@ -1,0 +1,31 @@
+//! The table of container formats, tried in order by [`identify`].
+
+use crate::model::{Blob, FormatError, Limits, Opened};
+
+/// A container or stream format: recognise it, then open it into a typed node.
+pub trait Format: Sync {
+    /// Short stable id, used in reports and JSON ("eif", "gzip", "cpio", ...).
+    fn name(&self) -> &'static str;
+    /// A cheap check on the first bytes (at most [`HEAD`] of them) and the node's name.
+    fn identify(&self, head: &[u8], name: &str) -> bool;
+    /// Parse the whole node. `name` is the node's own name (e.g. "rootfs.cpio.gz"), which a
+    /// stream format uses to name its single member.
+    fn open(&self, data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>;
+}
+
+/// How many leading bytes `identify` is given.
+pub const HEAD: usize = 4096;
+
+/// Every container format, most specific first.
+pub static FORMATS: &[&dyn Format] = &[&crate::eif::Eif, &crate::gzip::Gzip, &crate::cpio::Cpio];
+
+/// The format of a node, if any container format claims it.
+pub fn identify(data: &[u8], name: &str) -> Option<&'static dyn Format> {
+    let head = &data[..data.len().min(HEAD)];
+    FORMATS.iter().copied().find(|f| f.identify(head, name))
+}
+
+/// Looks a format up by its id.
+pub fn by_name(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
