@@ -1,1 +1,19 @@
-//! diff engine
+//! The reproscope comparison engine.
+//!
+//! [`compare_paths`] walks two inputs in step: identical bytes end the walk for a subtree at once;
+//! otherwise containers are opened by their format, members are paired by name and compared in
+//! parallel, metadata is compared field by field, text gets a unified diff and other bytes a
+//! summary of changed ranges. The result is a [`Difference`] tree that renderers print.
+
+mod bytes;
+mod engine;
+mod error;
+mod node;
+mod textdiff;
+mod tree;
+
+pub use bytes::{byte_ranges, ByteRange};
+pub use engine::{compare_blobs, compare_paths, Options};
+pub use error::Error;
+pub use node::{open_node, NodeView};
+pub use tree::{Change, Difference, FieldChange};

@@ -13,4 +13,4 @@ pub mod gzip;
 pub mod text;
 
 pub use model::*;
-pub use registry::{identify, Format, FORMATS};
+pub use registry::{identify, is_stream, Format, FORMATS};

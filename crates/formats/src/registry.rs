@@ -29,3 +29,11 @@ pub fn identify(data: &[u8], name: &str) -> Option<&'static dyn Format> {
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.name() == name)
 }
+
+/// Formats that wrap exactly one stream (compression): the engine shows their content in place
+/// of the node itself rather than as a nested member.
+pub const STREAMS: &[&str] = &["gzip", "xz", "zstd", "bzip2", "lz4"];
+
+pub fn is_stream(format: &str) -> bool {
+    STREAMS.contains(&format)
+}

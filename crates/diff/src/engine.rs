@@ -1,0 +1,346 @@
+//! The recursive comparison.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+
+use rayon::prelude::*;
+use reproscope_formats::text::is_text;
+use reproscope_formats::{dir, Blob, EntryKind, Field, Limits, Member, Value};
+
+use crate::bytes::{byte_ranges, hex_diff};
+use crate::node::{open_node, NodeView};
+use crate::textdiff::unified;
+use crate::tree::{Change, Difference, FieldChange};
+use crate::Error;
+
+/// Comparison settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub limits: Limits,
+    /// Deepest nesting of containers followed; deeper content is compared as bytes.
+    pub max_depth: usize,
+    /// Most changed byte ranges listed per node (all are counted).
+    pub max_ranges: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            max_depth: 32,
+            max_ranges: 32,
+        }
+    }
+}
+
+/// Where we are: the two input names and the member path inside them.
+struct Ctx<'a> {
+    file1: &'a str,
+    file2: &'a str,
+    path: Vec<String>,
+    depth: usize,
+    opts: &'a Options,
+}
+
+impl Ctx<'_> {
+    fn child(&self, name: &str) -> Ctx<'_> {
+        let mut path = self.path.clone();
+        path.push(name.to_string());
+        Ctx {
+            file1: self.file1,
+            file2: self.file2,
+            path,
+            depth: self.depth + 1,
+            opts: self.opts,
+        }
+    }
+}
+
+/// Compares two files or two directories. `Ok(None)` means identical.
+pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Difference>, Error> {
+    let (n1, n2) = (a.display().to_string(), b.display().to_string());
+    let md = |p: &Path, n: &str| std::fs::metadata(p).map_err(|e| Error::new(n, &[], format!("cannot open: {e}")));
+    let (m1, m2) = (md(a, &n1)?, md(b, &n2)?);
+    let ctx = Ctx {
+        file1: &n1,
+        file2: &n2,
+        path: Vec::new(),
+        depth: 0,
+        opts,
+    };
+    let mut root = Difference::new(n1.clone(), n2.clone(), Change::Changed);
+    match (m1.is_dir(), m2.is_dir()) {
+        (true, true) => {
+            root.kind = Some("directory".into());
+            let d1 = dir::open(a).map_err(|e| Error::new(&n1, &[], e.message))?;
+            let d2 = dir::open(b).map_err(|e| Error::new(&n2, &[], e.message))?;
+            compare_members(&ctx, &d1.members, &d2.members, &mut root)?;
+        }
+        (false, false) => {
+            let load =
+                |p: &Path, n: &str| Blob::from_file(p).map_err(|e| Error::new(n, &[], format!("cannot read: {e}")));
+            let (b1, b2) = (load(a, &n1)?, load(b, &n2)?);
+            let name1 = a
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name2 = b
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            compare_content(&ctx, (&name1, &name2), b1, b2, &mut root)?;
+        }
+        (d1, _) => {
+            let label = |d: bool| Value::Text(if d { "directory" } else { "file" }.into());
+            root.fields.push(FieldChange {
+                name: "type".into(),
+                before: Some(label(d1)),
+                after: Some(label(!d1)),
+            });
+        }
+    }
+    Ok(keep(root))
+}
+
+/// Compares two in-memory inputs (named for messages and for format detection by name).
+pub fn compare_blobs(name1: &str, a: Blob, name2: &str, b: Blob, opts: &Options) -> Result<Option<Difference>, Error> {
+    let ctx = Ctx {
+        file1: name1,
+        file2: name2,
+        path: Vec::new(),
+        depth: 0,
+        opts,
+    };
+    let mut root = Difference::new(name1, name2, Change::Changed);
+    compare_content(&ctx, (name1, name2), a, b, &mut root)?;
+    Ok(keep(root))
+}
+
+fn keep(d: Difference) -> Option<Difference> {
+    (d.has_own_change() || !d.details.is_empty()).then_some(d)
+}
+
+/// Fills `d` with what differs between two contents: layer metadata, members, text or bytes.
+fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Difference) -> Result<(), Error> {
+    d.size1 = Some(a.len() as u64);
+    d.size2 = Some(b.len() as u64);
+    if a.len() == b.len() && a[..] == b[..] {
+        return Ok(());
+    }
+    if ctx.depth >= ctx.opts.max_depth {
+        d.comments.push(format!(
+            "nesting deeper than {} levels: compared as bytes",
+            ctx.opts.max_depth
+        ));
+        compare_bytes(ctx, &a, &b, d);
+        return Ok(());
+    }
+    let layers = ctx.opts.max_depth - ctx.depth;
+    let (v1, v2) = rayon::join(
+        || open_node(a, names.0, &ctx.opts.limits, ctx.file1, &ctx.path, layers),
+        || open_node(b, names.1, &ctx.opts.limits, ctx.file2, &ctx.path, layers),
+    );
+    let (v1, v2) = (v1?, v2?);
+    d.format = v1.format_label().or_else(|| v2.format_label());
+    if v1.formats != v2.formats {
+        let label = |v: &NodeView| v.format_label().unwrap_or_else(|| "data".into());
+        d.fields.push(FieldChange {
+            name: "format".into(),
+            before: Some(Value::Text(label(&v1))),
+            after: Some(Value::Text(label(&v2))),
+        });
+    }
+    d.fields.extend(compare_fields(&v1.fields, &v2.fields));
+    match (&v1.members, &v2.members) {
+        (Some(m1), Some(m2)) if v1.formats == v2.formats => compare_members(ctx, m1, m2, d),
+        _ => {
+            if v1.content.len() == v2.content.len() && v1.content[..] == v2.content[..] {
+                if !v1.formats.is_empty() {
+                    d.comments.push(format!(
+                        "{} bytes differ; the decompressed content is identical",
+                        v1.formats.first().copied().unwrap_or("encoded")
+                    ));
+                }
+                return Ok(());
+            }
+            if !v1.formats.is_empty() && v1.formats == v2.formats {
+                d.size1 = Some(v1.content.len() as u64);
+                d.size2 = Some(v2.content.len() as u64);
+            }
+            compare_leaf(ctx, &v1.content, &v2.content, d);
+            Ok(())
+        }
+    }
+}
+
+/// Plain content: a line diff when both sides are text, otherwise changed byte ranges.
+fn compare_leaf(ctx: &Ctx, a: &[u8], b: &[u8], d: &mut Difference) {
+    if is_text(a) && is_text(b) {
+        let (sa, sb) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+        let (diff, cut) = unified(&sa, &sb);
+        if cut {
+            d.comments
+                .push("line diff cut after its first few thousand lines".into());
+        }
+        d.unified_diff = Some(diff);
+    } else {
+        compare_bytes(ctx, a, b, d);
+    }
+}
+
+fn compare_bytes(ctx: &Ctx, a: &[u8], b: &[u8], d: &mut Difference) {
+    let (ranges, count) = byte_ranges(a, b, ctx.opts.max_ranges);
+    d.unified_diff = Some(hex_diff(a, b, &ranges, 3));
+    d.byte_ranges = ranges;
+    d.byte_range_count = count;
+}
+
+/// Field-by-field comparison in the first side's order, then fields only the second side has.
+fn compare_fields(f1: &[Field], f2: &[Field]) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for f in f1 {
+        match f2.iter().find(|g| g.name == f.name) {
+            Some(g) if g.value == f.value => {}
+            other => out.push(FieldChange {
+                name: f.name.clone(),
+                before: Some(f.value.clone()),
+                after: other.map(|g| g.value.clone()),
+            }),
+        }
+    }
+    for g in f2 {
+        if !f1.iter().any(|f| f.name == g.name) {
+            out.push(FieldChange {
+                name: g.name.clone(),
+                before: None,
+                after: Some(g.value.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// Pairs members by name (repeated names in order), compares pairs in parallel, and lists
+/// members only one side has. A different order of the common members is noted once.
+fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) -> Result<(), Error> {
+    let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, m) in m2.iter().enumerate() {
+        by_name.entry(m.name.as_str()).or_default().push_back(j);
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut removed = Vec::new();
+    for (i, m) in m1.iter().enumerate() {
+        match by_name.get_mut(m.name.as_str()).and_then(|q| q.pop_front()) {
+            Some(j) => pairs.push((i, j)),
+            None => removed.push(i),
+        }
+    }
+    let mut matched = vec![false; m2.len()];
+    for &(_, j) in &pairs {
+        matched[j] = true;
+    }
+
+    // Order: the common members' positions in the second input, walked in the first's order.
+    let mut seconds: Vec<usize> = pairs.iter().map(|p| p.1).collect();
+    if let Some(k) = seconds.windows(2).position(|w| w[0] > w[1]) {
+        let (i, j) = (pairs[k + 1].0, pairs[k + 1].1);
+        d.fields.push(FieldChange {
+            name: "member-order".into(),
+            before: Some(Value::Text(format!("'{}' at position {}", m1[i].name, i))),
+            after: Some(Value::Text(format!("'{}' at position {}", m2[j].name, j))),
+        });
+        d.comments.push("members are stored in a different order".into());
+        seconds.clear();
+    }
+
+    let results: Vec<Result<Option<Difference>, Error>> = pairs
+        .par_iter()
+        .map(|&(i, j)| compare_member(ctx, &m1[i], &m2[j]))
+        .collect();
+    // Report in the first input's order, added members after in the second's order.
+    let mut details = Vec::new();
+    let mut removed_iter = removed.iter().peekable();
+    for (k, r) in results.into_iter().enumerate() {
+        let i = pairs[k].0;
+        while let Some(&&ri) = removed_iter.peek() {
+            if ri > i {
+                break;
+            }
+            details.push(lone(&m1[ri], Change::Removed));
+            removed_iter.next();
+        }
+        if let Some(x) = r? {
+            details.push(x);
+        }
+    }
+    for &ri in removed_iter {
+        details.push(lone(&m1[ri], Change::Removed));
+    }
+    for (j, m) in m2.iter().enumerate() {
+        if !matched[j] {
+            details.push(lone(m, Change::Added));
+        }
+    }
+    d.details.extend(details);
+    Ok(())
+}
+
+/// A member present on one side only.
+fn lone(m: &Member, change: Change) -> Difference {
+    let mut d = Difference::new(m.name.clone(), m.name.clone(), change);
+    d.kind = Some(m.kind.label().into());
+    let size = (m.data.is_some()).then_some(m.size);
+    if change == Change::Added {
+        d.size2 = size;
+    } else {
+        d.size1 = size;
+    }
+    d
+}
+
+fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference>, Error> {
+    let mut d = Difference::new(a.name.clone(), b.name.clone(), Change::Changed);
+    d.kind = Some(a.kind.label().into());
+    match (&a.kind, &b.kind) {
+        (x, y) if x == y => {}
+        (EntryKind::Symlink { target: t1 }, EntryKind::Symlink { target: t2 })
+        | (EntryKind::HardLink { target: t1 }, EntryKind::HardLink { target: t2 }) => d.fields.push(FieldChange {
+            name: "link-target".into(),
+            before: Some(Value::Path(t1.clone())),
+            after: Some(Value::Path(t2.clone())),
+        }),
+        (x, y) => d.fields.push(FieldChange {
+            name: "type".into(),
+            before: Some(Value::Text(describe_kind(x))),
+            after: Some(Value::Text(describe_kind(y))),
+        }),
+    }
+    d.fields.extend(compare_fields(&a.fields, &b.fields));
+    if let (Some(da), Some(db)) = (&a.data, &b.data) {
+        let child = ctx.child(&a.name);
+        let ba = da.load().map_err(|e| Error::new(ctx.file1, &child.path, e.message))?;
+        let bb = db.load().map_err(|e| Error::new(ctx.file2, &child.path, e.message))?;
+        let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
+        compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
+        if d.size1 != d.size2 && d.format.is_none() {
+            if let (Some(s1), Some(s2)) = (d.size1, d.size2) {
+                d.fields.push(FieldChange {
+                    name: "size".into(),
+                    before: Some(Value::Size(s1)),
+                    after: Some(Value::Size(s2)),
+                });
+            }
+        }
+    }
+    Ok(keep(d))
+}
+
+fn describe_kind(k: &EntryKind) -> String {
+    match k {
+        EntryKind::Symlink { target } => format!("symlink to {target}"),
+        EntryKind::HardLink { target } => format!("hard link to {target}"),
+        EntryKind::CharDevice { major, minor } => format!("character device {major}:{minor}"),
+        EntryKind::BlockDevice { major, minor } => format!("block device {major}:{minor}"),
+        other => other.label().to_string(),
+    }
+}

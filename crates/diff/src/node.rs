@@ -1,0 +1,80 @@
+//! Opening a node: identify its format, decompress stream layers in place, open the container.
+
+use reproscope_formats::{identify, is_stream, Blob, Data, Field, Limits, Member};
+
+use crate::Error;
+
+/// A node as the engine sees it: the chain of formats it was opened through, the metadata of each
+/// layer, and either the members of the innermost container or the innermost content.
+#[derive(Debug)]
+pub struct NodeView {
+    /// Formats from outside in, e.g. ["gzip", "cpio"]; empty for plain content.
+    pub formats: Vec<&'static str>,
+    /// Fields of every layer; stream layers' fields are prefixed with their format ("gzip.mtime").
+    pub fields: Vec<Field>,
+    pub notes: Vec<String>,
+    /// Members, when the innermost layer is a container.
+    pub members: Option<Vec<Member>>,
+    /// The innermost content (after decompression).
+    pub content: Blob,
+    /// A readable rendering from the innermost container, if it has one.
+    pub text: Option<String>,
+}
+
+impl NodeView {
+    pub fn format_label(&self) -> Option<String> {
+        (!self.formats.is_empty()).then(|| self.formats.join("+"))
+    }
+}
+
+/// Opens `blob` (named `name`, found at `path` inside `file`) through as many stream layers as it
+/// has, stopping at the first container or at plain content. Errors carry the file and path.
+pub fn open_node(
+    blob: Blob,
+    name: &str,
+    limits: &Limits,
+    file: &str,
+    path: &[String],
+    max_layers: usize,
+) -> Result<NodeView, Error> {
+    let mut view = NodeView {
+        formats: Vec::new(),
+        fields: Vec::new(),
+        notes: Vec::new(),
+        members: None,
+        content: blob,
+        text: None,
+    };
+    let mut name = name.to_string();
+    for _ in 0..max_layers {
+        let Some(format) = identify(&view.content, &name) else {
+            return Ok(view);
+        };
+        let opened = format.open(&view.content, &name, limits).map_err(|e| {
+            let mut p = path.to_vec();
+            if !view.formats.is_empty() {
+                p.push(format!("({})", view.formats.join("+")));
+            }
+            Error::new(file, &p, format!("{}: {}", format.name(), e.message))
+        })?;
+        view.formats.push(format.name());
+        view.notes.extend(opened.notes);
+        if is_stream(format.name()) && opened.members.len() == 1 {
+            if let Some(Data::Blob(inner)) = opened.members[0].data.clone() {
+                for f in opened.fields {
+                    view.fields
+                        .push(Field::new(format!("{}.{}", format.name(), f.name), f.value));
+                }
+                view.content = inner;
+                name = opened.members[0].name.clone();
+                continue;
+            }
+        }
+        view.fields.extend(opened.fields);
+        view.members = Some(opened.members);
+        view.text = opened.text;
+        return Ok(view);
+    }
+    view.notes.push(format!("stopped after {max_layers} nested layers"));
+    Ok(view)
+}

@@ -1,0 +1,107 @@
+//! The Difference tree: what differs, where, as typed data (renderers know no formats).
+
+use reproscope_formats::Value;
+use serde::Serialize;
+
+/// What happened to a node between the two inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Content and/or metadata differ.
+    Changed,
+    /// Only in the second input.
+    Added,
+    /// Only in the first input.
+    Removed,
+}
+
+/// One metadata field that differs; `None` where a side lacks the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A node of the difference tree (the shape follows diffoscope's JSON: source1, source2,
+/// unified_diff, details, comments; the typed parts are reproscope's own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub source1: String,
+    pub source2: String,
+    pub change: Change,
+    /// Format chain of this node when it was opened as a container, e.g. "gzip+cpio".
+    pub format: Option<String>,
+    /// Entry kind label for members ("file", "directory", "symlink", "section", ...).
+    pub kind: Option<String>,
+    pub fields: Vec<FieldChange>,
+    /// Line diff of text content, or a hex diff of the first changed byte ranges.
+    pub unified_diff: Option<String>,
+    /// Changed byte ranges when content is compared as bytes.
+    pub byte_ranges: Vec<crate::ByteRange>,
+    /// Total number of changed ranges (byte_ranges may be truncated).
+    pub byte_range_count: usize,
+    pub comments: Vec<String>,
+    pub details: Vec<Difference>,
+    /// Size of each side in bytes, when known.
+    pub size1: Option<u64>,
+    pub size2: Option<u64>,
+}
+
+impl Difference {
+    pub fn new(source1: impl Into<String>, source2: impl Into<String>, change: Change) -> Difference {
+        Difference {
+            source1: source1.into(),
+            source2: source2.into(),
+            change,
+            format: None,
+            kind: None,
+            fields: Vec::new(),
+            unified_diff: None,
+            byte_ranges: Vec::new(),
+            byte_range_count: 0,
+            comments: Vec::new(),
+            details: Vec::new(),
+            size1: None,
+            size2: None,
+        }
+    }
+
+    /// Whether this node records anything beyond its children.
+    pub fn has_own_change(&self) -> bool {
+        self.change != Change::Changed
+            || !self.fields.is_empty()
+            || self.unified_diff.is_some()
+            || self.byte_range_count > 0
+            || !self.comments.is_empty()
+    }
+
+    /// Visits every node depth-first with the path of names from the root (root excluded).
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&[&'a str], &'a Difference)) {
+        fn go<'a>(d: &'a Difference, path: &mut Vec<&'a str>, f: &mut dyn FnMut(&[&'a str], &'a Difference)) {
+            f(path, d);
+            for c in &d.details {
+                path.push(if c.change == Change::Added {
+                    &c.source2
+                } else {
+                    &c.source1
+                });
+                go(c, path, f);
+                path.pop();
+            }
+        }
+        let mut path = Vec::new();
+        go(self, &mut path, f);
+    }
+
+    /// Leaf-level changes as (path, node) pairs: nodes that carry their own change.
+    pub fn changes(&self) -> Vec<(String, &Difference)> {
+        let mut out = Vec::new();
+        self.walk(&mut |path, d| {
+            if !path.is_empty() && d.has_own_change() {
+                out.push((path.join("/"), d));
+            }
+        });
+        out
+    }
+}

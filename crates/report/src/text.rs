@@ -1,0 +1,133 @@
+//! Terminal text: a tree of changed members with their field changes and diffs.
+
+use std::fmt::Write;
+
+use reproscope_diff::{Change, Difference};
+
+use crate::{describe_field, human_size};
+
+/// Output options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Renders the tree: the header, then one line per changed node with its details indented.
+pub fn render_text(d: &Difference, style: Style) -> String {
+    let p = Painter { color: style.color };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", p.paint("1", &format!("--- {}", d.source1)));
+    let _ = writeln!(out, "{}", p.paint("1", &format!("+++ {}", d.source2)));
+    node_body(&p, d, "", &mut out);
+    for (i, c) in d.details.iter().enumerate() {
+        node(&p, c, "", i + 1 == d.details.len(), &mut out);
+    }
+    out
+}
+
+fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String) {
+    let (branch, cont) = if last {
+        ("└── ", "    ")
+    } else {
+        ("├── ", "│   ")
+    };
+    let name = if d.change == Change::Added {
+        &d.source2
+    } else {
+        &d.source1
+    };
+    let mut head = match d.change {
+        Change::Added => p.paint("32", &format!("+ {name}")),
+        Change::Removed => p.paint("31", &format!("- {name}")),
+        Change::Changed if d.source1 != d.source2 => format!("{} → {}", d.source1, d.source2),
+        Change::Changed => p.paint("1", name),
+    };
+    let mut tags = Vec::new();
+    if let Some(k) = &d.kind {
+        if k != "section" || d.change != Change::Changed {
+            tags.push(k.clone());
+        }
+    }
+    if let Some(f) = &d.format {
+        tags.push(f.clone());
+    }
+    match d.change {
+        Change::Added => tags.push(format!(
+            "added{}",
+            d.size2.map(|s| format!(", {}", human_size(s))).unwrap_or_default()
+        )),
+        Change::Removed => tags.push(format!(
+            "removed{}",
+            d.size1.map(|s| format!(", {}", human_size(s))).unwrap_or_default()
+        )),
+        Change::Changed => {}
+    }
+    if !tags.is_empty() {
+        head.push_str(&p.paint("2", &format!("  ({})", tags.join(", "))));
+    }
+    let _ = writeln!(out, "{prefix}{branch}{head}");
+    let inner = format!("{prefix}{cont}");
+    node_body(p, d, &inner, out);
+    for (i, c) in d.details.iter().enumerate() {
+        node(p, c, &inner, i + 1 == d.details.len(), out);
+    }
+}
+
+/// Field changes, comments, byte ranges and the diff of one node, indented under it.
+fn node_body(p: &Painter, d: &Difference, prefix: &str, out: &mut String) {
+    for f in &d.fields {
+        let _ = writeln!(out, "{prefix}  {}", p.paint("33", &describe_field(f)));
+    }
+    for c in &d.comments {
+        let _ = writeln!(out, "{prefix}  {}", p.paint("2", &format!("# {c}")));
+    }
+    if d.byte_range_count > 0 {
+        let shown: Vec<String> = d
+            .byte_ranges
+            .iter()
+            .take(8)
+            .map(|r| {
+                if r.len1 == r.len2 {
+                    format!("{:#x}+{}", r.offset, r.len1)
+                } else {
+                    format!("{:#x}: {} → {} bytes", r.offset, r.len1, r.len2)
+                }
+            })
+            .collect();
+        let more = if d.byte_range_count > shown.len() {
+            format!(" … ({} ranges in all)", d.byte_range_count)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{prefix}  {}",
+            p.paint("2", &format!("bytes differ at {}{more}", shown.join(", ")))
+        );
+    }
+    if let Some(u) = &d.unified_diff {
+        for line in u.lines() {
+            let colored = match line.as_bytes().first() {
+                Some(b'+') => p.paint("32", line),
+                Some(b'-') => p.paint("31", line),
+                Some(b'@') => p.paint("36", line),
+                _ => line.to_string(),
+            };
+            let _ = writeln!(out, "{prefix}  │ {colored}");
+        }
+    }
+}
