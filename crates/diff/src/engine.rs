@@ -235,10 +235,6 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
             None => removed.push(i),
         }
     }
-    let mut matched = vec![false; m2.len()];
-    for &(_, j) in &pairs {
-        matched[j] = true;
-    }
 
     // Order: the common members' positions in the second input, walked in the first's order.
     let mut seconds: Vec<usize> = pairs.iter().map(|p| p.1).collect();
@@ -253,34 +249,33 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
         seconds.clear();
     }
 
-    let results: Vec<Result<Option<Difference>, Error>> = pairs
-        .par_iter()
-        .map(|&(i, j)| compare_member(ctx, &m1[i], &m2[j]))
-        .collect();
-    // Report in the first input's order, added members after in the second's order.
-    let mut details = Vec::new();
-    let mut removed_iter = removed.iter().peekable();
+    let results: Vec<Result<Option<Difference>, Error>> =
+        pairs.par_iter().map(|&(i, j)| compare_member(ctx, &m1[i], &m2[j])).collect();
+    // Report in the first input's order; a member only the second has goes right after the
+    // common member that precedes it there, so listings read as one merged order.
+    // Keys: (1 + index in the first input, 0, 0) for pairs and removals, (anchor, 1, j) for additions.
+    let mut keyed: Vec<((usize, usize, usize), Difference)> = Vec::new();
     for (k, r) in results.into_iter().enumerate() {
-        let i = pairs[k].0;
-        while let Some(&&ri) = removed_iter.peek() {
-            if ri > i {
-                break;
-            }
-            details.push(lone(&m1[ri], Change::Removed));
-            removed_iter.next();
-        }
         if let Some(x) = r? {
-            details.push(x);
+            keyed.push(((pairs[k].0 + 1, 0, 0), x));
         }
     }
-    for &ri in removed_iter {
-        details.push(lone(&m1[ri], Change::Removed));
+    for &ri in &removed {
+        keyed.push(((ri + 1, 0, 0), lone(&m1[ri], Change::Removed)));
     }
+    let mut a_index_of_b = vec![None; m2.len()];
+    for &(i, j) in &pairs {
+        a_index_of_b[j] = Some(i);
+    }
+    let mut anchor = 0;
     for (j, m) in m2.iter().enumerate() {
-        if !matched[j] {
-            details.push(lone(m, Change::Added));
+        match a_index_of_b[j] {
+            Some(i) => anchor = i + 1,
+            None => keyed.push(((anchor, 1, j), lone(m, Change::Added))),
         }
     }
+    keyed.sort_by_key(|(k, _)| *k);
+    let details: Vec<Difference> = keyed.into_iter().map(|(_, d)| d).collect();
     d.details.extend(details);
     Ok(())
 }

@@ -1,0 +1,101 @@
+//! The engine on real directory trees.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use reproscope_diff::{compare_paths, Change, Options};
+use reproscope_formats::Value;
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, data).unwrap();
+}
+
+fn set_mtime(p: &Path, secs: u64) {
+    let f = std::fs::File::options().write(true).open(p).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)).unwrap();
+}
+
+fn tree(root: &Path) {
+    write(root, "etc/app.conf", b"a = 1\nb = 2\nc = 3\n");
+    write(root, "bin/tool", &[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    write(root, "same.txt", b"same\n");
+    for f in ["etc/app.conf", "bin/tool", "same.txt"] {
+        set_mtime(&root.join(f), 1_704_067_200);
+    }
+}
+
+#[test]
+fn identical_trees_compare_equal() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tree(a.path());
+    tree(b.path());
+    // Directory mtimes differ (created at different moments); pin them too.
+    for d in ["etc", "bin"] {
+        for r in [a.path(), b.path()] {
+            filetime_dir(&r.join(d));
+        }
+    }
+    let d = compare_paths(&a.path().join("etc"), &b.path().join("etc"), &Options::default()).unwrap();
+    assert!(d.is_none(), "{d:#?}");
+}
+
+/// Directories' own mtimes are set by creating files in them; set them to a fixed value.
+fn filetime_dir(p: &Path) {
+    let f = std::fs::File::open(p).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200)).unwrap();
+}
+
+#[test]
+fn names_each_change_and_its_kind() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tree(a.path());
+    tree(b.path());
+    write(b.path(), "etc/app.conf", b"a = 1\nb = 20\nc = 3\n");
+    set_mtime(&b.path().join("etc/app.conf"), 1_704_067_200);
+    set_mtime(&b.path().join("same.txt"), 1_704_153_600);
+    write(b.path(), "bin/tool", &[0u8, 1, 2, 0xff, 4, 5, 6, 7, 8, 9]);
+    set_mtime(&b.path().join("bin/tool"), 1_704_067_200);
+    write(b.path(), "new.txt", b"new\n");
+    std::fs::remove_file(a.path().join("same.txt")).ok();
+    write(a.path(), "same.txt", b"same\n");
+    set_mtime(&a.path().join("same.txt"), 1_704_067_200);
+    for r in [a.path(), b.path()] {
+        filetime_dir(&r.join("etc"));
+        filetime_dir(&r.join("bin"));
+    }
+
+    let d = compare_paths(a.path(), b.path(), &Options::default()).unwrap().expect("different");
+    let changes = d.changes();
+    let names: Vec<&str> = changes.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["bin/tool", "etc/app.conf", "new.txt", "same.txt"], "{names:?}");
+
+    let by = |n: &str| changes.iter().find(|(p, _)| p == n).unwrap().1;
+    let conf = by("etc/app.conf");
+    assert!(conf.unified_diff.as_deref().unwrap().contains("-b = 2\n+b = 20\n"));
+    let names: Vec<&str> = conf.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["size"], "only the size changes besides the content: {:?}", conf.fields);
+    assert_eq!(conf.fields[0].after, Some(Value::Size(19)));
+
+    let tool = by("bin/tool");
+    assert_eq!(tool.byte_range_count, 1);
+    assert_eq!(tool.byte_ranges[0].offset, 3);
+
+    assert_eq!(by("new.txt").change, Change::Added);
+
+    let same = by("same.txt");
+    assert!(same.unified_diff.is_none());
+    assert_eq!(same.fields.len(), 1);
+    assert_eq!(same.fields[0].name, "mtime");
+    assert_eq!(same.fields[0].before, Some(Value::Time(1_704_067_200)));
+    assert_eq!(same.fields[0].after, Some(Value::Time(1_704_153_600)));
+}
+
+#[test]
+fn missing_input_is_an_error_naming_it() {
+    let a = tempfile::tempdir().unwrap();
+    let e = compare_paths(&a.path().join("nope"), a.path(), &Options::default()).unwrap_err();
+    assert!(e.file.ends_with("nope"));
+    assert!(e.to_string().contains("cannot open"), "{e}");
+}
