@@ -1,1 +1,119 @@
-fn main() {}
+//! The `reproscope` binary: arguments, output and exit codes; the work is in the library crates.
+
+mod demo;
+mod diffcmd;
+mod extract;
+mod measure;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes as diffoscope: 0 identical / all match, 1 different, 2 error.
+pub const SAME: u8 = 0;
+pub const DIFFERENT: u8 = 1;
+pub const TROUBLE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "reproscope",
+    version,
+    about = "Is this artifact exactly what its source builds? Measure, take apart and compare enclave images, initramfs images and archives.",
+    after_help = "Examples:
+  reproscope demo                                   build two sample enclave images and compare them
+  reproscope measure enclave.eif                    PCR0/1/2 (and PCR8 when signed), sha256, sha384
+  reproscope verify local.eif --against deployed.eif
+  reproscope diff a.eif b.eif --json report.json
+  reproscope ls initrd.img
+  reproscope extract enclave.eif -o out --recursive
+
+Exit status: 0 identical (or all measurements match), 1 different, 2 trouble."
+)]
+struct Cli {
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print measurements: EIF PCRs, and sha256/sha384 of any file.
+    #[command(after_help = "Examples:
+  reproscope measure enclave.eif
+  reproscope measure enclave.eif --json      # nitro-cli's {\"Measurements\": {...}}
+  reproscope measure enclave.eif --pcrs > enclave.pcrs")]
+    Measure(measure::Args),
+    /// Check an image against a deployed image or expected PCRs; on a mismatch, show what differs.
+    #[command(after_help = "Examples:
+  reproscope verify local.eif --against deployed.eif
+  reproscope verify local.eif --pcrs enclave.pcrs
+  reproscope verify local.eif --expect PCR0=3f6a... --expect PCR2=9c1e...
+
+Exit status: 0 all match, 1 a mismatch, 2 trouble.")]
+    Verify(verify::Args),
+    /// Compare two files or directories recursively (EIF sections, gzip, concatenated cpio, ...).
+    #[command(after_help = "Examples:
+  reproscope diff a.eif b.eif
+  reproscope diff rootfs-a.cpio.gz rootfs-b.cpio.gz --json -
+  reproscope diff build1/ build2/ --json report.json
+
+Exit status: 0 identical, 1 different, 2 trouble.")]
+    Diff(diffcmd::Args),
+    /// List the nested tree of a file with sizes and digests.
+    #[command(after_help = "Examples:
+  reproscope ls enclave.eif
+  reproscope ls initrd.img --depth 1")]
+    Ls(extract::LsArgs),
+    /// Unpack a file into a directory (never writing outside it).
+    #[command(after_help = "Examples:
+  reproscope extract enclave.eif -o out               # the sections
+  reproscope extract enclave.eif -o out --recursive   # and every nested archive, into NAME.d/
+
+Refused (with a message, exit 2): paths with '..', absolute paths, symlinks pointing outside the
+output directory, device nodes.")]
+    Extract(extract::ExtractArgs),
+    /// Build two small sample enclave images, then verify and diff them.
+    Demo(demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
+    let result = match cli.command {
+        Command::Measure(a) => measure::run(a),
+        Command::Verify(a) => verify::run(a, color),
+        Command::Diff(a) => diffcmd::run(a, color),
+        Command::Ls(a) => extract::ls(a),
+        Command::Extract(a) => extract::extract(a),
+        Command::Demo(a) => demo::run(a, color),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("reproscope: error: {e}");
+            ExitCode::from(TROUBLE)
+        }
+    }
+}
+
+/// Errors the commands return; printed once by `main`.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The file name part of a path, for format detection by name.
+pub fn base_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub fn read_input(p: &PathBuf) -> Result<reproscope_formats::Blob> {
+    reproscope_formats::Blob::from_file(p).map_err(|e| format!("{}: cannot read: {e}", p.display()).into())
+}

@@ -92,11 +92,8 @@ pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Differ
         }
         (d1, _) => {
             let label = |d: bool| Value::Text(if d { "directory" } else { "file" }.into());
-            root.fields.push(FieldChange {
-                name: "type".into(),
-                before: Some(label(d1)),
-                after: Some(label(!d1)),
-            });
+            root.fields
+                .push(FieldChange::new("type", Some(label(d1)), Some(label(!d1))));
         }
     }
     Ok(keep(root))
@@ -117,7 +114,7 @@ pub fn compare_blobs(name1: &str, a: Blob, name2: &str, b: Blob, opts: &Options)
 }
 
 fn keep(d: Difference) -> Option<Difference> {
-    (d.has_own_change() || !d.details.is_empty()).then_some(d)
+    (!d.is_empty()).then_some(d)
 }
 
 /// Fills `d` with what differs between two contents: layer metadata, members, text or bytes.
@@ -144,13 +141,26 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     d.format = v1.format_label().or_else(|| v2.format_label());
     if v1.formats != v2.formats {
         let label = |v: &NodeView| v.format_label().unwrap_or_else(|| "data".into());
-        d.fields.push(FieldChange {
-            name: "format".into(),
-            before: Some(Value::Text(label(&v1))),
-            after: Some(Value::Text(label(&v2))),
-        });
+        d.fields.push(FieldChange::new(
+            "format",
+            Some(Value::Text(label(&v1))),
+            Some(Value::Text(label(&v2))),
+        ));
     }
-    d.fields.extend(compare_fields(&v1.fields, &v2.fields));
+    let mut layer_fields = compare_fields(&v1.fields, &v2.fields);
+    // Checksums and sizes of a layer follow from its content, which differs here.
+    let content_same = v1.members.is_none() && v1.content[..] == v2.content[..];
+    if !content_same {
+        for f in &mut layer_fields {
+            if matches!(
+                f.before.as_ref().or(f.after.as_ref()),
+                Some(Value::Digest(_) | Value::Size(_))
+            ) {
+                f.derived = Some("checksum or size of content that differs".into());
+            }
+        }
+    }
+    d.fields.extend(layer_fields);
     match (&v1.members, &v2.members) {
         (Some(m1), Some(m2)) if v1.formats == v2.formats => compare_members(ctx, m1, m2, d),
         _ => {
@@ -201,20 +211,16 @@ fn compare_fields(f1: &[Field], f2: &[Field]) -> Vec<FieldChange> {
     for f in f1 {
         match f2.iter().find(|g| g.name == f.name) {
             Some(g) if g.value == f.value => {}
-            other => out.push(FieldChange {
-                name: f.name.clone(),
-                before: Some(f.value.clone()),
-                after: other.map(|g| g.value.clone()),
-            }),
+            other => out.push(FieldChange::new(
+                f.name.clone(),
+                Some(f.value.clone()),
+                other.map(|g| g.value.clone()),
+            )),
         }
     }
     for g in f2 {
         if !f1.iter().any(|f| f.name == g.name) {
-            out.push(FieldChange {
-                name: g.name.clone(),
-                before: None,
-                after: Some(g.value.clone()),
-            });
+            out.push(FieldChange::new(g.name.clone(), None, Some(g.value.clone())));
         }
     }
     out
@@ -240,32 +246,56 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     let mut seconds: Vec<usize> = pairs.iter().map(|p| p.1).collect();
     if let Some(k) = seconds.windows(2).position(|w| w[0] > w[1]) {
         let (i, j) = (pairs[k + 1].0, pairs[k + 1].1);
-        d.fields.push(FieldChange {
-            name: "member-order".into(),
-            before: Some(Value::Text(format!("'{}' at position {}", m1[i].name, i))),
-            after: Some(Value::Text(format!("'{}' at position {}", m2[j].name, j))),
-        });
+        d.fields.push(FieldChange::new(
+            "member-order",
+            Some(Value::Text(format!("'{}' at position {}", m1[i].name, i))),
+            Some(Value::Text(format!("'{}' at position {}", m2[j].name, j))),
+        ));
         d.comments.push("members are stored in a different order".into());
         seconds.clear();
     }
 
-    let results: Vec<Result<Option<Difference>, Error>> =
-        pairs.par_iter().map(|&(i, j)| compare_member(ctx, &m1[i], &m2[j])).collect();
+    let results: Vec<Result<Option<Difference>, Error>> = pairs
+        .par_iter()
+        .map(|&(i, j)| compare_member(ctx, &m1[i], &m2[j]))
+        .collect();
     // Report in the first input's order; a member only the second has goes right after the
     // common member that precedes it there, so listings read as one merged order.
     // Keys: (1 + index in the first input, 0, 0) for pairs and removals, (anchor, 1, j) for additions.
+    // Offsets of members after one that grew, shrank, appeared or went follow from that change.
+    let mut first_move = removed.first().copied().unwrap_or(usize::MAX);
+    for &(i, j) in &pairs {
+        if m1[i].size != m2[j].size {
+            first_move = first_move.min(i);
+        }
+    }
+    let mut a_index_of_b = vec![None; m2.len()];
+    for &(i, j) in &pairs {
+        a_index_of_b[j] = Some(i);
+    }
+    let mut last_common = 0;
+    for slot in &a_index_of_b {
+        match slot {
+            Some(i) => last_common = *i,
+            // Inserted after the common member preceding it in the second input.
+            None => first_move = first_move.min(last_common),
+        }
+    }
     let mut keyed: Vec<((usize, usize, usize), Difference)> = Vec::new();
     for (k, r) in results.into_iter().enumerate() {
-        if let Some(x) = r? {
+        if let Some(mut x) = r? {
+            if pairs[k].0 > first_move {
+                for f in &mut x.fields {
+                    if matches!(f.before, Some(Value::Offset(_))) && matches!(f.after, Some(Value::Offset(_))) {
+                        f.derived = Some("moved because an earlier member changed size".into());
+                    }
+                }
+            }
             keyed.push(((pairs[k].0 + 1, 0, 0), x));
         }
     }
     for &ri in &removed {
         keyed.push(((ri + 1, 0, 0), lone(&m1[ri], Change::Removed)));
-    }
-    let mut a_index_of_b = vec![None; m2.len()];
-    for &(i, j) in &pairs {
-        a_index_of_b[j] = Some(i);
     }
     let mut anchor = 0;
     for (j, m) in m2.iter().enumerate() {
@@ -299,16 +329,16 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference
     match (&a.kind, &b.kind) {
         (x, y) if x == y => {}
         (EntryKind::Symlink { target: t1 }, EntryKind::Symlink { target: t2 })
-        | (EntryKind::HardLink { target: t1 }, EntryKind::HardLink { target: t2 }) => d.fields.push(FieldChange {
-            name: "link-target".into(),
-            before: Some(Value::Path(t1.clone())),
-            after: Some(Value::Path(t2.clone())),
-        }),
-        (x, y) => d.fields.push(FieldChange {
-            name: "type".into(),
-            before: Some(Value::Text(describe_kind(x))),
-            after: Some(Value::Text(describe_kind(y))),
-        }),
+        | (EntryKind::HardLink { target: t1 }, EntryKind::HardLink { target: t2 }) => d.fields.push(FieldChange::new(
+            "link-target",
+            Some(Value::Path(t1.clone())),
+            Some(Value::Path(t2.clone())),
+        )),
+        (x, y) => d.fields.push(FieldChange::new(
+            "type",
+            Some(Value::Text(describe_kind(x))),
+            Some(Value::Text(describe_kind(y))),
+        )),
     }
     d.fields.extend(compare_fields(&a.fields, &b.fields));
     if let (Some(da), Some(db)) = (&a.data, &b.data) {
@@ -319,11 +349,8 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference
         compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
         if d.size1 != d.size2 && d.format.is_none() {
             if let (Some(s1), Some(s2)) = (d.size1, d.size2) {
-                d.fields.push(FieldChange {
-                    name: "size".into(),
-                    before: Some(Value::Size(s1)),
-                    after: Some(Value::Size(s2)),
-                });
+                d.fields
+                    .push(FieldChange::new("size", Some(Value::Size(s1)), Some(Value::Size(s2))));
             }
         }
     }

@@ -21,6 +21,21 @@ pub struct FieldChange {
     pub name: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// Set when this change only follows from another one (a checksum or size of changed
+    /// content, an offset moved by an earlier member's growth): the reason, for the reader.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived: Option<String>,
+}
+
+impl FieldChange {
+    pub fn new(name: impl Into<String>, before: Option<Value>, after: Option<Value>) -> FieldChange {
+        FieldChange {
+            name: name.into(),
+            before,
+            after,
+            derived: None,
+        }
+    }
 }
 
 /// A node of the difference tree (the shape follows diffoscope's JSON: source1, source2,
@@ -67,13 +82,18 @@ impl Difference {
         }
     }
 
-    /// Whether this node records anything beyond its children.
+    /// Whether this node records a change of its own (not only in its children, and not only
+    /// changes derived from others).
     pub fn has_own_change(&self) -> bool {
         self.change != Change::Changed
-            || !self.fields.is_empty()
+            || self.fields.iter().any(|f| f.derived.is_none())
             || self.unified_diff.is_some()
             || self.byte_range_count > 0
-            || !self.comments.is_empty()
+    }
+
+    /// Whether the node is worth keeping in the tree at all.
+    pub fn is_empty(&self) -> bool {
+        !self.has_own_change() && self.fields.is_empty() && self.details.is_empty() && self.comments.is_empty()
     }
 
     /// Visits every node depth-first with the path of names from the root (root excluded).

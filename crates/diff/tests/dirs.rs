@@ -14,7 +14,8 @@ fn write(root: &Path, rel: &str, data: &[u8]) {
 
 fn set_mtime(p: &Path, secs: u64) {
     let f = std::fs::File::options().write(true).open(p).unwrap();
-    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+        .unwrap();
 }
 
 fn tree(root: &Path) {
@@ -44,7 +45,8 @@ fn identical_trees_compare_equal() {
 /// Directories' own mtimes are set by creating files in them; set them to a fixed value.
 fn filetime_dir(p: &Path) {
     let f = std::fs::File::open(p).unwrap();
-    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200)).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200))
+        .unwrap();
 }
 
 #[test]
@@ -66,7 +68,9 @@ fn names_each_change_and_its_kind() {
         filetime_dir(&r.join("bin"));
     }
 
-    let d = compare_paths(a.path(), b.path(), &Options::default()).unwrap().expect("different");
+    let d = compare_paths(a.path(), b.path(), &Options::default())
+        .unwrap()
+        .expect("different");
     let changes = d.changes();
     let names: Vec<&str> = changes.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(names, ["bin/tool", "etc/app.conf", "new.txt", "same.txt"], "{names:?}");
@@ -75,7 +79,12 @@ fn names_each_change_and_its_kind() {
     let conf = by("etc/app.conf");
     assert!(conf.unified_diff.as_deref().unwrap().contains("-b = 2\n+b = 20\n"));
     let names: Vec<&str> = conf.fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["size"], "only the size changes besides the content: {:?}", conf.fields);
+    assert_eq!(
+        names,
+        ["size"],
+        "only the size changes besides the content: {:?}",
+        conf.fields
+    );
     assert_eq!(conf.fields[0].after, Some(Value::Size(19)));
 
     let tool = by("bin/tool");

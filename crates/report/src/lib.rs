@@ -20,6 +20,9 @@ pub fn describe_field(f: &FieldChange) -> String {
         }
         _ => {}
     }
+    if let Some(why) = &f.derived {
+        s.push_str(&format!(" (derived: {why})"));
+    }
     s
 }
 

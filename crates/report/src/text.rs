@@ -90,7 +90,8 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
 /// Field changes, comments, byte ranges and the diff of one node, indented under it.
 fn node_body(p: &Painter, d: &Difference, prefix: &str, out: &mut String) {
     for f in &d.fields {
-        let _ = writeln!(out, "{prefix}  {}", p.paint("33", &describe_field(f)));
+        let code = if f.derived.is_some() { "2" } else { "33" };
+        let _ = writeln!(out, "{prefix}  {}", p.paint(code, &describe_field(f)));
     }
     for c in &d.comments {
         let _ = writeln!(out, "{prefix}  {}", p.paint("2", &format!("# {c}")));

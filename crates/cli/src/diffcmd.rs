@@ -1,0 +1,108 @@
+//! `reproscope diff`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use reproscope_diff::{compare_paths, Difference, Options};
+use reproscope_report::{render_text, to_json, Style};
+
+use crate::{Result, DIFFERENT, SAME};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// First file or directory.
+    a: PathBuf,
+    /// Second file or directory.
+    b: PathBuf,
+    /// Also write diffoscope-shaped JSON to PATH ("-" for stdout, which replaces the text report).
+    #[arg(long, value_name = "PATH")]
+    json: Option<String>,
+    /// Deepest nesting of archives followed.
+    #[arg(long, default_value_t = 32)]
+    max_depth: usize,
+}
+
+pub fn run(a: Args, color: bool) -> Result<u8> {
+    let opts = Options {
+        max_depth: a.max_depth,
+        ..Options::default()
+    };
+    let diff = compare_paths(&a.a, &a.b, &opts)?;
+    let to_stdout_json = a.json.as_deref() == Some("-");
+    if let Some(target) = &a.json {
+        write_json(target, diff.as_ref(), &a.a, &a.b)?;
+    }
+    if !to_stdout_json {
+        print_report(diff.as_ref(), &a.a, &a.b, color);
+    }
+    Ok(if diff.is_some() { DIFFERENT } else { SAME })
+}
+
+/// The text report, or the one-line verdict for identical inputs.
+pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) {
+    match diff {
+        None => println!("{} and {} are identical", a.display(), b.display()),
+        Some(d) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(render_text(d, Style { color }).as_bytes());
+            let _ = writeln!(out, "{}", summary(d));
+        }
+    }
+}
+
+/// "3 members differ: 1 changed, 1 added, 1 removed" — counts leaf changes.
+pub fn summary(d: &Difference) -> String {
+    use reproscope_diff::Change;
+    let changes = d.changes();
+    let count = |c: Change| {
+        changes
+            .iter()
+            .filter(|(_, n)| n.change == c && n.details.is_empty())
+            .count()
+    };
+    let changed = changes
+        .iter()
+        .filter(|(_, n)| n.change == Change::Changed && n.details.is_empty())
+        .count();
+    format!(
+        "{} and {} differ: {} changed, {} added, {} removed",
+        d.source1,
+        d.source2,
+        changed,
+        count(Change::Added),
+        count(Change::Removed)
+    )
+}
+
+pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -> Result<()> {
+    let value = match diff {
+        Some(d) => to_json(d),
+        // diffoscope writes nothing for identical inputs; an explicit empty tree is friendlier.
+        None => serde_json::json!({
+            "diffoscope-json-version": 1,
+            "source1": a.display().to_string(),
+            "source2": b.display().to_string(),
+            "unified_diff": null,
+            "details": [],
+            "comments": ["identical"],
+        }),
+    };
+    let text = serde_json::to_string_pretty(&value)? + "\n";
+    if target == "-" {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    } else {
+        std::fs::write(target, text).map_err(|e| format!("{target}: cannot write: {e}"))?;
+    }
+    Ok(())
+}
+
+impl Args {
+    pub fn new(a: PathBuf, b: PathBuf) -> Args {
+        Args {
+            a,
+            b,
+            json: None,
+            max_depth: 32,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `reproscope measure`: PCRs for EIF images, digests for everything.
+
+use std::path::PathBuf;
+
+use reproscope_formats::{eif, hex};
+use serde_json::json;
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::{read_input, Result, SAME};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files to measure.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// nitro-cli's JSON: {"Measurements": {"HashAlgorithm": ..., "PCR0": ...}} (an object per file
+    /// keyed by path when several are given).
+    #[arg(long, conflicts_with = "pcrs")]
+    json: bool,
+    /// "<hex> PCRn" lines, the format of .pcrs files (EIF only).
+    #[arg(long)]
+    pcrs: bool,
+}
+
+/// Everything measured of one file.
+pub struct Measured {
+    pub sha256: String,
+    pub sha384: String,
+    pub eif: Option<eif::Measurements>,
+}
+
+pub fn measure_bytes(data: &[u8], name: &str) -> Result<Measured> {
+    let eif = if data.starts_with(b".eif") {
+        Some(eif::measure(data).map_err(|e| format!("{name}: eif: {e}"))?)
+    } else {
+        None
+    };
+    Ok(Measured {
+        sha256: hex(&Sha256::digest(data)),
+        sha384: hex(&Sha384::digest(data)),
+        eif,
+    })
+}
+
+/// nitro-cli's "Measurements" object.
+pub fn measurements_json(m: &eif::Measurements) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("HashAlgorithm".into(), json!(m.hash_algorithm));
+    for (i, v) in m.pcrs() {
+        o.insert(format!("PCR{i}"), json!(v));
+    }
+    json!({ "Measurements": o })
+}
+
+pub fn run(a: Args) -> Result<u8> {
+    let mut all = serde_json::Map::new();
+    for (k, f) in a.files.iter().enumerate() {
+        let data = read_input(f)?;
+        let name = f.display().to_string();
+        let m = measure_bytes(&data, &name)?;
+        if a.pcrs {
+            let e = m
+                .eif
+                .as_ref()
+                .ok_or_else(|| format!("{name}: not an EIF image: --pcrs needs one"))?;
+            for (i, v) in e.pcrs() {
+                println!("{v} PCR{i}");
+            }
+        } else if a.json {
+            let mut v = m.eif.as_ref().map(measurements_json).unwrap_or_else(|| json!({}));
+            v["sha256"] = json!(m.sha256);
+            v["sha384"] = json!(m.sha384);
+            all.insert(name, v);
+        } else {
+            if k > 0 {
+                println!();
+            }
+            println!("{name}");
+            if let Some(e) = &m.eif {
+                for (i, v) in e.pcrs() {
+                    println!("  PCR{i:<4} {v}");
+                }
+            }
+            println!("  sha256  {}", m.sha256);
+            println!("  sha384  {}", m.sha384);
+        }
+    }
+    if a.json {
+        let out = if all.len() == 1 {
+            all.into_iter().next().map(|x| x.1).unwrap_or_default()
+        } else {
+            all.into()
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(SAME)
+}
+
+impl Args {
+    pub fn new(files: Vec<PathBuf>) -> Args {
+        Args {
+            files,
+            json: false,
+            pcrs: false,
+        }
+    }
+}

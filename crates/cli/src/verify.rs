@@ -1,0 +1,220 @@
+//! `reproscope verify`: measurements against a deployed image or expected values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use reproscope_diff::{compare_paths, Change, Options};
+use serde_json::json;
+
+use crate::diffcmd::{print_report, write_json};
+use crate::measure::measure_bytes;
+use crate::{read_input, Result, DIFFERENT, SAME};
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("reference").required(true).multiple(false).args(["against", "pcrs", "expect"])))]
+pub struct Args {
+    /// The image you built.
+    local: PathBuf,
+    /// The deployed image to check against; on a mismatch its contents are compared.
+    #[arg(long, value_name = "DEPLOYED")]
+    against: Option<PathBuf>,
+    /// Expected values from a file: "<hex> PCRn" lines (.pcrs) or nitro-cli's JSON.
+    #[arg(long, value_name = "FILE")]
+    pcrs: Option<PathBuf>,
+    /// Expected values: PCR0=HEX, PCR8=HEX, sha256=HEX, sha384=HEX (repeatable).
+    #[arg(long, value_name = "NAME=HEX")]
+    expect: Vec<String>,
+    /// Do not compare contents after a mismatch.
+    #[arg(long)]
+    no_diff: bool,
+    /// Write the content comparison as diffoscope-shaped JSON to PATH ("-" for stdout).
+    #[arg(long, value_name = "PATH")]
+    json: Option<String>,
+}
+
+/// Measured values of one file by name: "PCR0".., "sha256", "sha384".
+fn values(path: &PathBuf) -> Result<BTreeMap<String, String>> {
+    let data = read_input(path)?;
+    let m = measure_bytes(&data, &path.display().to_string())?;
+    let mut v = BTreeMap::new();
+    if let Some(e) = &m.eif {
+        for (i, h) in e.pcrs() {
+            v.insert(format!("PCR{i}"), h);
+        }
+    }
+    v.insert("sha256".into(), m.sha256);
+    v.insert("sha384".into(), m.sha384);
+    Ok(v)
+}
+
+/// Parses "<hex> PCRn" lines or nitro-cli's {"Measurements": {"PCR0": ...}} JSON.
+fn read_pcrs_file(path: &PathBuf) -> Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut out = BTreeMap::new();
+    if text.trim_start().starts_with('{') {
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
+        let m = v.get("Measurements").unwrap_or(&v);
+        let obj = m
+            .as_object()
+            .ok_or_else(|| format!("{}: expected a JSON object of PCRs", path.display()))?;
+        for (k, val) in obj {
+            if let (true, Some(s)) = (k.starts_with("PCR"), val.as_str()) {
+                out.insert(k.clone(), s.to_ascii_lowercase());
+            }
+        }
+    } else {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            match (parts.next(), parts.next()) {
+                (Some(h), Some(name)) if is_hex(h) => {
+                    out.insert(name.to_ascii_uppercase(), h.to_ascii_lowercase());
+                }
+                _ => return Err(format!("{}:{}: expected \"<hex> PCRn\", got {line:?}", path.display(), n + 1).into()),
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("{}: no PCR values found", path.display()).into());
+    }
+    Ok(out)
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+fn parse_expect(items: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for it in items {
+        let (k, v) = it
+            .split_once('=')
+            .ok_or_else(|| format!("--expect {it}: expected NAME=HEX"))?;
+        let k = k.trim();
+        let key = if let Some(n) = k.strip_prefix("PCR").or_else(|| k.strip_prefix("pcr")) {
+            format!("PCR{n}")
+        } else if k.chars().all(|c| c.is_ascii_digit()) {
+            format!("PCR{k}")
+        } else {
+            k.to_ascii_lowercase()
+        };
+        if !is_hex(v.trim()) {
+            return Err(format!("--expect {it}: value is not hex").into());
+        }
+        out.insert(key, v.trim().to_ascii_lowercase());
+    }
+    Ok(out)
+}
+
+pub fn run(a: Args, color: bool) -> Result<u8> {
+    let local = values(&a.local)?;
+    let (reference, ref_name) = if let Some(d) = &a.against {
+        (values(d)?, d.display().to_string())
+    } else if let Some(p) = &a.pcrs {
+        (read_pcrs_file(p)?, p.display().to_string())
+    } else {
+        (parse_expect(&a.expect)?, "expected".to_string())
+    };
+    // Against an image: every PCR either side has (digests too when neither is an EIF).
+    // Against given values: exactly the names given.
+    let mut names: Vec<String> = reference.keys().cloned().collect();
+    if a.against.is_some() {
+        names = local
+            .keys()
+            .chain(reference.keys())
+            .filter(|k| k.starts_with("PCR"))
+            .cloned()
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            names = vec!["sha256".into()];
+        }
+    }
+    names.sort_by_key(|n| {
+        (
+            n.starts_with("sha"),
+            n.trim_start_matches("PCR").parse::<u32>().unwrap_or(0),
+            n.clone(),
+        )
+    });
+    names.dedup();
+    let mut mismatched = Vec::new();
+    let short = |s: &str| {
+        if s.len() > 16 {
+            format!("{}…", &s[..16])
+        } else {
+            s.to_string()
+        }
+    };
+    println!("{:<7} {:<9} {:<18} {}", "", "", a.local.display(), ref_name);
+    for n in &names {
+        let (l, r) = (local.get(n), reference.get(n));
+        let verdict = match (l, r) {
+            (Some(x), Some(y)) if x == y => "match",
+            (None, _) => "missing in local",
+            (_, None) => "missing in reference",
+            _ => "MISMATCH",
+        };
+        if verdict != "match" {
+            mismatched.push(n.clone());
+        }
+        let show = |v: Option<&String>| v.map(|s| short(s)).unwrap_or_else(|| "-".into());
+        println!("{n:<7} {verdict:<9} {:<18} {}", show(l), show(r));
+    }
+    if mismatched.is_empty() {
+        println!("verified: all {} values match", names.len());
+        return Ok(SAME);
+    }
+    println!(
+        "NOT verified: {} differ{}",
+        mismatched.join(", "),
+        if mismatched.len() == 1 { "s" } else { "" }
+    );
+    if let (Some(deployed), false) = (&a.against, a.no_diff) {
+        let diff = compare_paths(&a.local, deployed, &Options::default())?;
+        if let Some(d) = &diff {
+            let sections: Vec<&str> = d
+                .details
+                .iter()
+                .map(|c| {
+                    if c.change == Change::Added {
+                        c.source2.as_str()
+                    } else {
+                        c.source1.as_str()
+                    }
+                })
+                .collect();
+            if !sections.is_empty() {
+                println!("sections that differ: {}", sections.join(", "));
+            }
+            println!();
+        }
+        if let Some(target) = &a.json {
+            write_json(target, diff.as_ref(), &a.local, deployed)?;
+        }
+        if a.json.as_deref() != Some("-") {
+            print_report(diff.as_ref(), &a.local, deployed, color);
+        }
+    } else if let Some(target) = &a.json {
+        let v = json!({"mismatched": mismatched});
+        std::fs::write(target, v.to_string())?;
+    }
+    Ok(DIFFERENT)
+}
+
+impl Args {
+    pub fn against(local: PathBuf, deployed: PathBuf, no_diff: bool) -> Args {
+        Args {
+            local,
+            against: Some(deployed),
+            pcrs: None,
+            expect: Vec::new(),
+            no_diff,
+            json: None,
+        }
+    }
+}
