@@ -32,6 +32,14 @@ pub struct Measured {
 pub fn measure_bytes(data: &[u8], name: &str) -> Result<Measured> {
     let eif = if data.starts_with(b".eif") {
         Some(eif::measure(data).map_err(|e| format!("{name}: eif: {e}"))?)
+    } else if name.ends_with(".eif") {
+        // Named like an enclave image: a wrong magic is more likely damage than another format.
+        let head = &data[..data.len().min(4)];
+        return Err(format!(
+            "{name}: not an EIF image: magic is {:?}, expected \".eif\"",
+            head.escape_ascii().to_string()
+        )
+        .into());
     } else {
         None
     };

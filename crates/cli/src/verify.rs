@@ -112,6 +112,16 @@ fn parse_expect(items: &[String]) -> Result<BTreeMap<String, String>> {
 
 pub fn run(a: Args, color: bool) -> Result<u8> {
     let local = values(&a.local)?;
+    if a.against.is_none() && !local.contains_key("PCR0") {
+        let wants_pcr = a.expect.iter().any(|e| e.to_ascii_uppercase().starts_with("PCR")) || a.pcrs.is_some();
+        if wants_pcr {
+            return Err(format!(
+                "{}: not an EIF image (no \".eif\" magic), so it has no PCRs",
+                a.local.display()
+            )
+            .into());
+        }
+    }
     let (reference, ref_name) = if let Some(d) = &a.against {
         (values(d)?, d.display().to_string())
     } else if let Some(p) = &a.pcrs {
