@@ -182,11 +182,11 @@ pub fn extract(a: ExtractArgs) -> Result<u8> {
         Some(members) => x.members(members, &a.output, &mut Vec::new())?,
         None => {
             // Plain content (perhaps after decompression): write it as one file.
-            let name = view
-                .formats
-                .is_empty()
-                .then(|| base_name(&a.file))
-                .unwrap_or_else(|| "content".into());
+            let name = if view.formats.is_empty() {
+                base_name(&a.file)
+            } else {
+                "content".into()
+            };
             write_file(&a.output.join(&name), &view.content)?;
             x.written += 1;
         }

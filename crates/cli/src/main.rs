@@ -6,7 +6,6 @@ mod extract;
 mod measure;
 mod verify;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -114,6 +113,6 @@ pub fn base_name(p: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-pub fn read_input(p: &PathBuf) -> Result<reproscope_formats::Blob> {
+pub fn read_input(p: &std::path::Path) -> Result<reproscope_formats::Blob> {
     reproscope_formats::Blob::from_file(p).map_err(|e| format!("{}: cannot read: {e}", p.display()).into())
 }

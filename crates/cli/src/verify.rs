@@ -1,7 +1,7 @@
 //! `reproscope verify`: measurements against a deployed image or expected values.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reproscope_diff::{compare_paths, Change, Options};
 use serde_json::json;
@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 /// Measured values of one file by name: "PCR0".., "sha256", "sha384".
-fn values(path: &PathBuf) -> Result<BTreeMap<String, String>> {
+fn values(path: &Path) -> Result<BTreeMap<String, String>> {
     let data = read_input(path)?;
     let m = measure_bytes(&data, &path.display().to_string())?;
     let mut v = BTreeMap::new();
@@ -48,7 +48,7 @@ fn values(path: &PathBuf) -> Result<BTreeMap<String, String>> {
 }
 
 /// Parses "<hex> PCRn" lines or nitro-cli's {"Measurements": {"PCR0": ...}} JSON.
-fn read_pcrs_file(path: &PathBuf) -> Result<BTreeMap<String, String>> {
+fn read_pcrs_file(path: &Path) -> Result<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut out = BTreeMap::new();
     if text.trim_start().starts_with('{') {
@@ -210,8 +210,12 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
             print_report(diff.as_ref(), &a.local, deployed, color);
         }
     } else if let Some(target) = &a.json {
-        let v = json!({"mismatched": mismatched});
-        std::fs::write(target, v.to_string())?;
+        let v = json!({"mismatched": mismatched}).to_string() + "\n";
+        if target == "-" {
+            print!("{v}");
+        } else {
+            std::fs::write(target, v).map_err(|e| format!("{target}: cannot write: {e}"))?;
+        }
     }
     Ok(DIFFERENT)
 }

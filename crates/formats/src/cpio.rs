@@ -100,8 +100,8 @@ impl Variant {
             Variant::Newc => "newc",
             Variant::Crc => "newc-crc",
             Variant::Odc => "odc",
-            Variant::Bin { big_endian: false } => "bin (little-endian)",
-            Variant::Bin { big_endian: true } => "bin (big-endian)",
+            Variant::Bin { big_endian: false } => "binary little-endian",
+            Variant::Bin { big_endian: true } => "binary big-endian",
         }
     }
 
@@ -599,14 +599,14 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
         }
         if many {
             notes.push(format!(
-                "archive {} at offset {:#x}: {} entries ({})",
+                "archive {} at offset {:#x}: {} entries, {}",
                 a.part,
                 a.offset,
                 a.entries,
                 a.variant.label()
             ));
         } else {
-            notes.push(format!("{} entries ({})", a.entries, a.variant.label()));
+            notes.push(format!("{} entries, {}", a.entries, a.variant.label()));
         }
     }
     if let Some((p, at)) = section {

@@ -472,7 +472,14 @@ impl<'a> Parsed<'a> {
     /// Builds the typed node. `blob` must hold the bytes this was parsed from.
     fn to_opened(&self, blob: &Blob) -> Opened {
         let h = &self.header;
-        let mut notes = vec![format!("CRC32 {:08x} matches the computed value", h.crc32)];
+        let mut notes = vec![if self.crc_ok() {
+            format!("CRC32 {:08x} matches the computed value", h.crc32)
+        } else {
+            format!(
+                "CRC32 {:08x} does NOT match the computed {:08x}",
+                h.crc32, self.computed_crc
+            )
+        }];
         notes.extend(self.notes.iter().cloned());
 
         let mut fields = vec![
@@ -480,7 +487,10 @@ impl<'a> Parsed<'a> {
             Field::new("flags", Value::Int(h.flags.into())),
             Field::new("arch", Value::Text(h.arch().into())),
             Field::new("default_mem", Value::Size(h.default_mem)),
-            Field::new("default_cpus", Value::Int(h.default_cpus as i64)),
+            Field::new(
+                "default_cpus",
+                Value::Int(i64::try_from(h.default_cpus).unwrap_or(i64::MAX)),
+            ),
             Field::new("num_sections", Value::Int(h.num_sections.into())),
             Field::new("crc32", Value::Digest(format!("{:08x}", h.crc32))),
         ];
@@ -1307,7 +1317,11 @@ impl Certificate {
         Ok(Certificate {
             subject: der::name(subject).map_err(|m| e(&format!("subject: {m}")))?,
             issuer: der::name(issuer).map_err(|m| e(&format!("issuer: {m}")))?,
-            serial: hex(serial),
+            // DER pads a positive INTEGER with 00 when its top bit is set; openssl prints it without.
+            serial: hex(match serial {
+                [0, rest @ ..] if !rest.is_empty() => rest,
+                s => s,
+            }),
             not_before,
             not_after,
             signature_algorithm: der::oid_name(sig_oid),
@@ -1845,13 +1859,13 @@ mod tests {
             state
         };
         for base in [sample(), SIGNED.to_vec()] {
-            for _ in 0..3000 {
+            for _ in 0..1500 {
                 let mut b = base.clone();
                 for _ in 0..1 + next() % 4 {
                     let i = (next() % b.len() as u64) as usize;
                     b[i] = next() as u8;
                 }
-                if next() % 8 == 0 {
+                if next() & 7 == 0 {
                     let cut = (next() % b.len() as u64) as usize;
                     b.truncate(cut);
                 }
@@ -1864,7 +1878,7 @@ mod tests {
         }
         // Mutate only the signature section's bytes and fix the CRC, so open gets that far.
         let sig_off = parse(SIGNED).unwrap().sections[5].data_offset() as usize;
-        for _ in 0..3000 {
+        for _ in 0..1500 {
             let mut b = SIGNED.to_vec();
             for _ in 0..1 + next() % 3 {
                 let i = sig_off + (next() % (b.len() - sig_off) as u64) as usize;

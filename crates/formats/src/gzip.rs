@@ -23,9 +23,10 @@ const FNAME: u8 = 0x08;
 const FCOMMENT: u8 = 0x10;
 const FRESERVED: u8 = 0xe0;
 
-/// Deflate cannot expand data by more than about 1032:1, so an ISIZE claiming more than that
-/// is a lie and must not size the first allocation.
-const MAX_RATIO: usize = 1032;
+/// The first allocation trusts the stored ISIZE only up to this ratio to the input (real
+/// initrds are 3-5:1); a lying ISIZE must not reserve gigabytes, and a larger real output just
+/// grows the buffer (large reallocations are cheap page remaps).
+const HINT_RATIO: usize = 32;
 
 impl Format for Gzip {
     fn name(&self) -> &'static str {
@@ -68,7 +69,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .unwrap_or(0)
         .saturating_add(1)
-        .min(input.len().saturating_mul(MAX_RATIO).saturating_add(1 << 16))
+        .min(input.len().saturating_mul(HINT_RATIO).saturating_add(1 << 20))
         .min(max_out.saturating_add(1));
     out.reserve_exact(hint);
 
@@ -143,6 +144,10 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     }
     notes.push(format!("CRC-32 and size verified for {index} gzip member(s)"));
 
+    // Doubling can leave up to half the buffer unused; the Blob keeps it for its whole life.
+    if out.capacity() - out.len() > out.len() / 8 {
+        out.shrink_to_fit();
+    }
     let content = Member {
         name: member_name(name),
         kind: EntryKind::File,
@@ -300,7 +305,7 @@ fn inflate_member(
             Status::StreamEnd => return Ok(()),
             Status::Ok | Status::BufError => {
                 let progressed = d.total_in() != in_before || d.total_out() != out_before;
-                let input_left = usize::try_from(d.total_in()).map_or(false, |n| n < body.len());
+                let input_left = usize::try_from(d.total_in()).is_ok_and(|n| n < body.len());
                 if !progressed && out.len() < out.capacity() {
                     if input_left {
                         return err(format!("gzip member {index}: deflate data makes no progress"));

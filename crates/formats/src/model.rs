@@ -178,7 +178,7 @@ pub enum EntryKind {
     Symlink {
         target: String,
     },
-    /// A hard link to an earlier member of the same container (by name).
+    /// A hard link to another member of the same container (by name): the one carrying the data.
     HardLink {
         target: String,
     },
