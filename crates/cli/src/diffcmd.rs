@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use reproscope_diff::{compare_paths, Difference, Options};
+use reproscope_diff::{Difference, Options};
 use reproscope_report::{render_text, to_json, Style};
 
 use crate::{Result, DIFFERENT, SAME};
@@ -27,7 +27,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         max_depth: a.max_depth,
         ..Options::default()
     };
-    let diff = compare_paths(&a.a, &a.b, &opts)?;
+    let diff = crate::progress::compare(&a.a, &a.b, opts)?;
     let to_stdout_json = a.json.as_deref() == Some("-");
     if let Some(target) = &a.json {
         write_json(target, diff.as_ref(), &a.a, &a.b)?;

@@ -4,6 +4,7 @@ mod demo;
 mod diffcmd;
 mod extract;
 mod measure;
+mod progress;
 mod verify;
 
 use std::process::ExitCode;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use reproscope_diff::{compare_paths, Change, Options};
+use reproscope_diff::{Change, Options};
 use serde_json::json;
 
 use crate::diffcmd::{print_report, write_json};
@@ -185,7 +185,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         if mismatched.len() == 1 { "s" } else { "" }
     );
     if let (Some(deployed), false) = (&a.against, a.no_diff) {
-        let diff = compare_paths(&a.local, deployed, &Options::default())?;
+        let diff = crate::progress::compare(&a.local, deployed, Options::default())?;
         if let Some(d) = &diff {
             let sections: Vec<&str> = d
                 .details

@@ -2,6 +2,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use reproscope_formats::text::is_text;
@@ -21,6 +23,17 @@ pub struct Options {
     pub max_depth: usize,
     /// Most changed byte ranges listed per node (all are counted).
     pub max_ranges: usize,
+    /// Counters a caller may watch from another thread to show progress.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Work done so far, updated as the comparison runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Member pairs compared.
+    pub members: AtomicU64,
+    /// Bytes of member content compared (both sides).
+    pub bytes: AtomicU64,
 }
 
 impl Default for Options {
@@ -29,6 +42,7 @@ impl Default for Options {
             limits: Limits::default(),
             max_depth: 32,
             max_ranges: 32,
+            progress: None,
         }
     }
 }
@@ -324,6 +338,10 @@ fn lone(m: &Member, change: Change) -> Difference {
 }
 
 fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference>, Error> {
+    if let Some(p) = &ctx.opts.progress {
+        p.members.fetch_add(1, Ordering::Relaxed);
+        p.bytes.fetch_add(a.size + b.size, Ordering::Relaxed);
+    }
     let mut d = Difference::new(a.name.clone(), b.name.clone(), Change::Changed);
     d.kind = Some(a.kind.label().into());
     match (&a.kind, &b.kind) {

@@ -13,7 +13,7 @@ mod textdiff;
 mod tree;
 
 pub use bytes::{byte_ranges, ByteRange};
-pub use engine::{compare_blobs, compare_paths, Options};
+pub use engine::{compare_blobs, compare_paths, Options, Progress};
 pub use error::Error;
 pub use node::{open_node, NodeView};
 pub use tree::{Change, Difference, FieldChange};
