@@ -345,6 +345,7 @@ fn read_archive(
     limits: &Limits,
     entries: &mut Vec<Entry>,
     notes: &mut Vec<String>,
+    root: &mut Vec<Field>,
 ) -> Result<(usize, ArchiveInfo), FormatError> {
     let mut pos = start;
     let mut index = 0usize;
@@ -440,6 +441,17 @@ fn read_archive(
 
         let norm = normalize(&name);
         if norm.is_empty() {
+            // The root's own metadata still differs between builds (its mtime above all), so it
+            // is kept as container fields rather than as a member named "".
+            let prefix = if part == 1 {
+                "root".to_string()
+            } else {
+                format!("archive{part}.root")
+            };
+            root.push(Field::new(format!("{prefix}.mode"), Value::Mode(h.mode)));
+            root.push(Field::new(format!("{prefix}.uid"), Value::Id(h.uid)));
+            root.push(Field::new(format!("{prefix}.gid"), Value::Id(h.gid)));
+            root.push(Field::new(format!("{prefix}.mtime"), Value::Time(h.mtime)));
             notes.push(format!(
                 "archive {part}: root entry \"{name}\" not listed (mode {}, mtime {})",
                 format_mode(h.mode),
@@ -467,6 +479,7 @@ fn read_archive(
 fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = blob;
     let mut entries: Vec<Entry> = Vec::new();
+    let mut root_fields: Vec<Field> = Vec::new();
     let mut notes = Vec::new();
     let mut archives: Vec<ArchiveInfo> = Vec::new();
     let mut section: Option<(usize, usize)> = None; // (part, offset)
@@ -475,7 +488,7 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
     let mut part = 0usize;
     loop {
         part += 1;
-        let (end, info) = read_archive(input, pos, part, limits, &mut entries, &mut notes)?;
+        let (end, info) = read_archive(input, pos, part, limits, &mut entries, &mut notes, &mut root_fields)?;
         archives.push(info);
         // The kernel skips zero bytes between concatenated parts.
         let zeros = input[end..].iter().take_while(|&&b| b == 0).count();
@@ -585,6 +598,7 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
     }
 
     let mut fields = vec![Field::new("format", Value::Text(archives[0].variant.label().into()))];
+    fields.append(&mut root_fields);
     let many = archives.len() > 1 || section.is_some();
     for a in &archives {
         if a.part > 1 {
@@ -799,6 +813,9 @@ mod tests {
             }
         );
         assert_eq!(o.members[1].field("mode"), Some(&Value::Mode(0o100644)));
+        // The root entry's metadata stays comparable as container fields.
+        let root_mtime = o.fields.iter().find(|f| f.name == "root.mtime").map(|f| &f.value);
+        assert_eq!(root_mtime, Some(&Value::Time(1_700_000_000)));
     }
 
     #[test]
