@@ -1,21 +1,12 @@
 //! Concatenated cpio archives as initramfs images use them: several archives, zero padding,
 //! a compressed tail, names repeated by a later archive.
 
-use reproscope_formats::cpio::{write_newc, Cpio, WriteEntry};
+mod common;
+
+use common::entry;
+use reproscope_formats::cpio::{write_newc, Cpio};
 use reproscope_formats::gzip::Gzip;
 use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
-
-fn entry(name: &str, mode: u32, data: &[u8]) -> WriteEntry {
-    WriteEntry {
-        name: name.into(),
-        mode,
-        uid: 0,
-        gid: 0,
-        mtime: 1_700_000_000,
-        data: data.to_vec(),
-        rdev: (0, 0),
-    }
-}
 
 fn open(bytes: &[u8]) -> Opened {
     Cpio.open(&Blob::from_vec(bytes.to_vec()), "initrd", &Limits::default())

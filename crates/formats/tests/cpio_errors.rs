@@ -1,19 +1,10 @@
 //! Bad cpio input: each case gets a clear error naming what and where, and nothing panics.
 
-use reproscope_formats::cpio::{write_newc, Cpio, WriteEntry};
-use reproscope_formats::{Blob, Format, Limits, Opened};
+mod common;
 
-fn entry(name: &str, mode: u32, data: &[u8]) -> WriteEntry {
-    WriteEntry {
-        name: name.into(),
-        mode,
-        uid: 0,
-        gid: 0,
-        mtime: 1_700_000_000,
-        data: data.to_vec(),
-        rdev: (0, 0),
-    }
-}
+use common::entry;
+use reproscope_formats::cpio::{write_newc, Cpio};
+use reproscope_formats::{Blob, Format, Limits, Opened};
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
     Cpio.open(&Blob::from_vec(bytes.to_vec()), "x.cpio", &Limits::default())

@@ -1,34 +1,17 @@
 //! cpio against GNU cpio as an independent producer and oracle (Debian package `cpio`; the
 //! initrd test also needs `gzip`).
 
-use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+
+mod common;
 
 use reproscope_formats::cpio::{write_newc, Cpio, WriteEntry};
 use reproscope_formats::gzip::Gzip;
 use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
 
 fn run(cmd: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages cpio and gzip installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_sh(cmd, dir, stdin, "cpio and gzip")
 }
 
 /// A tree with files, a subdirectory, a symlink, a hard-linked pair and a fifo.

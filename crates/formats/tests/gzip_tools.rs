@@ -1,30 +1,14 @@
 //! gzip against GNU gzip as an independent producer and oracle (Debian package `gzip`).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
+mod common;
 
 use reproscope_formats::gzip::{compress, Gzip};
 use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Opened, Value};
 
 fn run(cmd: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (is the Debian package gzip installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_sh(cmd, dir, stdin, "gzip")
 }
 
 fn open(bytes: &[u8], name: &str) -> Opened {
