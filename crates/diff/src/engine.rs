@@ -365,7 +365,9 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference
         let bb = db.load().map_err(|e| Error::new(ctx.file2, &child.path, e.message))?;
         let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
         compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
-        if d.size1 != d.size2 && d.format.is_none() {
+        // A format that records the size as a field of its own already reported it.
+        let has_size_field = a.fields.iter().chain(&b.fields).any(|f| f.name == "size");
+        if d.size1 != d.size2 && d.format.is_none() && !has_size_field {
             if let (Some(s1), Some(s2)) = (d.size1, d.size2) {
                 d.fields
                     .push(FieldChange::new("size", Some(Value::Size(s1)), Some(Value::Size(s2))));

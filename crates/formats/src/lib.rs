@@ -6,11 +6,20 @@
 pub mod model;
 pub mod registry;
 
+pub mod ar;
+pub mod bzip2;
 pub mod cpio;
 pub mod dir;
 pub mod eif;
+pub mod elf;
 pub mod gzip;
+pub mod iso9660;
+pub mod lz4;
+pub mod stream;
+pub mod tar;
 pub mod text;
+pub mod xz;
+pub mod zstd;
 
 pub use model::*;
 pub use registry::{identify, is_stream, Format, FORMATS};

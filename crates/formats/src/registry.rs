@@ -14,10 +14,24 @@ pub trait Format: Sync {
 }
 
 /// How many leading bytes `identify` is given.
-pub const HEAD: usize = 4096;
+/// 36 KiB: ISO 9660 puts its identifier at 0x8001, after a 32 KiB system area.
+pub const HEAD: usize = 0x9000;
 
 /// Every container format, most specific first.
-pub static FORMATS: &[&dyn Format] = &[&crate::eif::Eif, &crate::gzip::Gzip, &crate::cpio::Cpio];
+pub static FORMATS: &[&dyn Format] = &[
+    &crate::eif::Eif,
+    &crate::elf::Elf,
+    &crate::iso9660::Iso9660,
+    &crate::gzip::Gzip,
+    &crate::xz::Xz,
+    &crate::zstd::Zstd,
+    &crate::bzip2::Bzip2,
+    &crate::lz4::Lz4,
+    &crate::cpio::Cpio,
+    &crate::ar::Ar,
+    // After every format with a strong magic: v7 archives are recognised by name and checksum.
+    &crate::tar::Tar,
+];
 
 /// The format of a node, if any container format claims it.
 pub fn identify(data: &[u8], name: &str) -> Option<&'static dyn Format> {

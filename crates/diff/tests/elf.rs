@@ -1,0 +1,95 @@
+//! The engine on ELF files built by gcc at test time (Debian packages gcc, binutils).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reproscope_diff::{compare_paths, Difference, Options};
+use reproscope_formats::Value;
+
+fn build(dir: &Path, source: &str, cmd: &str) -> PathBuf {
+    std::fs::write(dir.join("prog.c"), source).unwrap();
+    let out = Command::new("sh")
+        .args(["-c", cmd])
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    assert!(
+        out.status.success(),
+        "`{cmd}` failed (are the Debian packages gcc and binutils installed?): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("prog")
+}
+
+fn field<'a>(d: &'a Difference, name: &str) -> Option<&'a reproscope_diff::FieldChange> {
+    d.fields.iter().find(|f| f.name == name)
+}
+
+const PROG: &str = "#include <stdio.h>\nint main(void) { puts(\"hello A\"); return 0; }\n";
+
+#[test]
+fn build_path_shows_as_comp_dir_and_debug_sections() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cmd = "gcc -g -O1 -c prog.c -o prog.o && gcc -o prog prog.o";
+    let (pa, pb) = (build(a.path(), PROG, cmd), build(b.path(), PROG, cmd));
+    let d = compare_paths(&pa, &pb, &Options::default())
+        .unwrap()
+        .expect("different");
+    assert_eq!(d.format.as_deref(), Some("elf"));
+
+    let dir = field(&d, "dwarf.comp-dir").expect("dwarf.comp-dir changes");
+    assert_eq!(dir.before, Some(Value::Path(a.path().to_str().unwrap().into())));
+    assert_eq!(dir.after, Some(Value::Path(b.path().to_str().unwrap().into())));
+    assert!(dir.derived.is_none(), "the build path is a cause, not a consequence");
+    // The build ID hashes the whole file, so it follows the change.
+    assert!(
+        field(&d, "build-id").is_some_and(|f| f.derived.is_some()),
+        "{:?}",
+        d.fields
+    );
+
+    let changes = d.changes();
+    let names: Vec<&str> = changes.iter().map(|(p, _)| p.as_str()).collect();
+    // DWARF 5 keeps the compilation directory in .debug_line_str.
+    assert!(names.contains(&".debug_line_str"), "{names:?}");
+    assert!(
+        names.iter().all(|n| !matches!(*n, ".text" | ".rodata" | ".data")),
+        "{names:?}"
+    );
+    let line_str = &changes.iter().find(|(p, _)| p == ".debug_line_str").unwrap().1;
+    assert!(
+        line_str.fields.iter().any(|f| f.name == "sha256"),
+        "{:?}",
+        line_str.fields
+    );
+}
+
+#[test]
+fn string_literal_changes_rodata_not_text() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cmd = "gcc -O1 -Wl,--build-id=sha1 -o prog prog.c";
+    let pa = build(a.path(), PROG, cmd);
+    let pb = build(b.path(), &PROG.replace("hello A", "hello B"), cmd);
+    let d = compare_paths(&pa, &pb, &Options::default())
+        .unwrap()
+        .expect("different");
+
+    let id = field(&d, "build-id").expect("build-id changes");
+    assert!(matches!((&id.before, &id.after), (Some(Value::Digest(x)), Some(Value::Digest(y))) if x != y));
+
+    let changes = d.changes();
+    let names: Vec<&str> = changes.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(names.contains(&".rodata"), "{names:?}");
+    assert!(!names.contains(&".text"), "{names:?}");
+    assert!(names.contains(&".note.gnu.build-id"), "{names:?}");
+    let rodata = &changes.iter().find(|(p, _)| p == ".rodata").unwrap().1;
+    assert_eq!(rodata.byte_range_count, 1, "one character changed");
+    // No offset moved, so nothing outside .rodata and the build ID differs.
+    for (path, node) in &changes {
+        assert!(
+            matches!(path.as_str(), ".rodata" | ".note.gnu.build-id" | "(notes)"),
+            "unexpected change in {path}: {node:?}"
+        );
+    }
+}

@@ -1,0 +1,465 @@
+//! LZ4: the frame format (`lz4` since r118) and the legacy format (`lz4 -l`, which the Linux
+//! kernel reads for lz4-compressed initrds). Every frame of a multi-frame file is decompressed
+//! into one output, as `lz4 -d` does; skippable frames are counted and skipped.
+//!
+//! Frames are parsed here (header checksum, block sizes, block and content checksums, all
+//! XXH32); lz4_flex only decompresses raw blocks. Linked blocks get the frame's previous 64 KiB
+//! of output as their dictionary.
+
+use lz4_flex::block::{decompress_into, decompress_into_with_dict};
+use twox_hash::XxHash32;
+
+use crate::model::{err, Blob, Field, FormatError, Limits, Opened, Value};
+use crate::registry::Format;
+use crate::stream::{self, after_skippable, human_size, is_skippable, prefix};
+
+pub struct Lz4;
+
+/// Frame magic 0x184D2204, little-endian.
+pub const MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
+/// Legacy magic 0x184C2102, little-endian.
+pub const LEGACY_MAGIC: [u8; 4] = [0x02, 0x21, 0x4c, 0x18];
+
+/// Legacy blocks decompress to at most 8 MiB each.
+const LEGACY_BLOCK: usize = 8 << 20;
+/// LZ4_COMPRESSBOUND(8 MiB): a legacy "block size" above it is not a block (lz4 reads it as
+/// the magic of whatever follows).
+const LEGACY_BOUND: u32 = (LEGACY_BLOCK + LEGACY_BLOCK / 255 + 16) as u32;
+/// Linked blocks may refer back this far.
+const WINDOW: usize = 64 << 10;
+
+impl Format for Lz4 {
+    fn name(&self) -> &'static str {
+        "lz4"
+    }
+
+    fn identify(&self, head: &[u8], _name: &str) -> bool {
+        after_skippable(head).is_some_and(|h| h.starts_with(&MAGIC) || h.starts_with(&LEGACY_MAGIC))
+    }
+
+    fn open(&self, data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
+        open(data, name, limits)
+    }
+}
+
+/// The decompressed member's name: `x.cpio.lz4` → `x.cpio`, `x.tlz4` → `x.tar`, else "content".
+pub fn member_name(node: &str) -> String {
+    stream::member_name(node, &[(".lz4", ""), (".tlz4", ".tar")])
+}
+
+enum Kind {
+    Frame {
+        flags: u8,
+        block_max: usize,
+        content_size: Option<u64>,
+        dict_id: Option<u32>,
+    },
+    Legacy,
+}
+
+struct FrameInfo {
+    offset: usize,
+    kind: Kind,
+    blocks: usize,
+}
+
+fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
+    let input: &[u8] = data;
+    let max_out = stream::max_out(limits.max_decompressed);
+    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), None, 4, max_out));
+    let mut frames: Vec<FrameInfo> = Vec::new();
+    let mut skippable: Vec<(usize, u32)> = Vec::new();
+    let mut pos = 0usize;
+    loop {
+        let rest = &input[pos..];
+        if is_skippable(rest) {
+            let size = rest
+                .get(4..8)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .ok_or_else(|| {
+                    FormatError::new(format!(
+                        "lz4 skippable frame truncated in its header at offset {pos:#x}"
+                    ))
+                })?;
+            let end = usize::try_from(size)
+                .ok()
+                .and_then(|s| pos.checked_add(8)?.checked_add(s))
+                .filter(|&e| e <= input.len())
+                .ok_or_else(|| {
+                    FormatError::new(format!(
+                        "lz4 skippable frame at offset {pos:#x} truncated: it declares {size} bytes, {} are left",
+                        rest.len().saturating_sub(8)
+                    ))
+                })?;
+            skippable.push((pos, size));
+            pos = end;
+            continue;
+        }
+        let index = frames.len();
+        let (frame, end) = if rest.starts_with(&MAGIC) {
+            decode_frame(input, pos, index, &mut out, max_out)?
+        } else if rest.starts_with(&LEGACY_MAGIC) {
+            decode_legacy(input, pos, index, &mut out, max_out)?
+        } else if frames.is_empty() && skippable.is_empty() {
+            return err("not an lz4 frame: bad magic at offset 0x0");
+        } else {
+            break;
+        };
+        frames.push(frame);
+        pos = end;
+    }
+
+    let mut fields = vec![
+        Field::new("frames", Value::Int(frames.len() as i64)),
+        Field::new("skippable-frames", Value::Int(skippable.len() as i64)),
+    ];
+    let mut notes = Vec::new();
+    for (i, fr) in frames.iter().enumerate() {
+        push_frame_fields(&mut fields, &mut notes, i, fr);
+    }
+    if frames.len() > 1 {
+        notes.push(format!(
+            "{} lz4 frames, decompressed as one stream (as lz4 -d does)",
+            frames.len()
+        ));
+    }
+    for (at, size) in &skippable {
+        notes.push(format!(
+            "skippable frame of {size} bytes at offset {at:#x}, not decompressed"
+        ));
+    }
+    let mut members = vec![stream::content_member(out, member_name(name))];
+    stream::trailing(data, pos, "lz4 frames", &mut notes, &mut members);
+    Ok(Opened {
+        fields,
+        members,
+        notes,
+        text: None,
+    })
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at.checked_add(4)?)
+        .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+const FLG_INDEPENDENT: u8 = 0x20;
+const FLG_BLOCK_CHECKSUM: u8 = 0x10;
+const FLG_CONTENT_SIZE: u8 = 0x08;
+const FLG_CONTENT_CHECKSUM: u8 = 0x04;
+const FLG_DICT_ID: u8 = 0x01;
+
+fn decode_frame(
+    input: &[u8],
+    start: usize,
+    index: usize,
+    out: &mut Vec<u8>,
+    max_out: usize,
+) -> Result<(FrameInfo, usize), FormatError> {
+    let h = &input[start..];
+    let truncated = || {
+        FormatError::new(format!(
+            "lz4 frame {index} truncated in its header at offset {start:#x}"
+        ))
+    };
+    let (flg, bd) = match h.get(4..6) {
+        Some(b) => (b[0], b[1]),
+        None => return Err(truncated()),
+    };
+    if flg >> 6 != 1 {
+        return err(format!(
+            "lz4 frame {index} at offset {start:#x}: unsupported version {} in the frame descriptor",
+            flg >> 6
+        ));
+    }
+    if flg & 0x02 != 0 || bd & 0x8f != 0 {
+        return err(format!(
+            "lz4 frame {index} at offset {start:#x}: reserved bits set in the frame descriptor (FLG {flg:#04x}, BD {bd:#04x})"
+        ));
+    }
+    let block_max = match (bd >> 4) & 7 {
+        4 => 64 << 10,
+        5 => 256 << 10,
+        6 => 1 << 20,
+        7 => 4 << 20,
+        id => {
+            return err(format!(
+                "lz4 frame {index} at offset {start:#x}: invalid block maximum size id {id}"
+            ))
+        }
+    };
+    let mut p = 6usize;
+    let content_size = if flg & FLG_CONTENT_SIZE != 0 {
+        let b = h.get(p..p + 8).ok_or_else(truncated)?;
+        p += 8;
+        Some(u64::from_le_bytes(b.try_into().map_err(|_| truncated())?))
+    } else {
+        None
+    };
+    let dict_id = if flg & FLG_DICT_ID != 0 {
+        let d = u32_at(h, p).ok_or_else(truncated)?;
+        p += 4;
+        Some(d)
+    } else {
+        None
+    };
+    let hc = *h.get(p).ok_or_else(truncated)?;
+    let computed = ((XxHash32::oneshot(0, &h[4..p]) >> 8) & 0xff) as u8;
+    if hc != computed {
+        return err(format!(
+            "lz4 frame {index} at offset {start:#x}: header checksum mismatch (stored {hc:#04x}, computed {computed:#04x})"
+        ));
+    }
+    p += 1;
+    if let Some(id) = dict_id {
+        return err(format!(
+            "lz4 frame {index} at offset {start:#x}: needs dictionary {id}, which is not available"
+        ));
+    }
+
+    let frame_out = out.len();
+    let mut blocks = 0usize;
+    loop {
+        let at = start + p;
+        let word = u32_at(h, p).ok_or_else(|| {
+            FormatError::new(format!(
+                "lz4 frame {index} truncated: no block header or end mark at offset {at:#x}"
+            ))
+        })?;
+        p += 4;
+        if word == 0 {
+            break;
+        }
+        let raw = word & 0x8000_0000 != 0;
+        let len = (word & 0x7fff_ffff) as usize;
+        if len > block_max {
+            return err(format!(
+                "lz4 frame {index}: block at offset {at:#x} is {len} bytes, more than the frame's maximum {block_max}"
+            ));
+        }
+        let block = h.get(p..p + len).ok_or_else(|| {
+            FormatError::new(format!(
+                "lz4 frame {index} truncated: the block at offset {at:#x} needs {len} bytes, {} are left",
+                h.len() - p
+            ))
+        })?;
+        p += len;
+        if flg & FLG_BLOCK_CHECKSUM != 0 {
+            let stored = u32_at(h, p).ok_or_else(|| {
+                FormatError::new(format!(
+                    "lz4 frame {index} truncated: the checksum of the block at offset {at:#x} is missing"
+                ))
+            })?;
+            p += 4;
+            let computed = XxHash32::oneshot(0, block);
+            if stored != computed {
+                return err(format!(
+                    "lz4 frame {index}: checksum mismatch in the block at offset {at:#x} (stored {stored:#010x}, computed {computed:#010x})"
+                ));
+            }
+        }
+        if raw {
+            if out.len().saturating_add(len) > max_out {
+                return Err(stream::limit_error(max_out));
+            }
+            out.extend_from_slice(block);
+        } else {
+            // Linked blocks may copy from the frame's previous 64 KiB of output.
+            let dict_from = if flg & FLG_INDEPENDENT != 0 {
+                out.len()
+            } else {
+                out.len().saturating_sub(WINDOW).max(frame_out)
+            };
+            decompress_block(block, out, block_max, dict_from, max_out).map_err(|e| {
+                FormatError::new(format!(
+                    "lz4 frame {index}: invalid compressed block at offset {at:#x}: {e}"
+                ))
+            })??;
+        }
+        blocks += 1;
+    }
+    let produced = (out.len() - frame_out) as u64;
+    if flg & FLG_CONTENT_CHECKSUM != 0 {
+        let stored = u32_at(h, p).ok_or_else(|| {
+            FormatError::new(format!(
+                "lz4 frame {index} truncated: its content checksum at offset {:#x} is missing",
+                start + p
+            ))
+        })?;
+        p += 4;
+        let computed = XxHash32::oneshot(0, &out[frame_out..]);
+        if stored != computed {
+            return err(format!(
+                "lz4 frame {index}: content checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+            ));
+        }
+    }
+    if let Some(cs) = content_size {
+        if cs != produced {
+            return err(format!(
+                "lz4 frame {index}: content size mismatch (header {cs}, decompressed {produced} bytes)"
+            ));
+        }
+    }
+    let info = FrameInfo {
+        offset: start,
+        kind: Kind::Frame {
+            flags: flg,
+            block_max,
+            content_size,
+            dict_id,
+        },
+        blocks,
+    };
+    Ok((info, start + p))
+}
+
+/// Decompresses one block onto the end of `out`, with `out[dict_from..]` as its dictionary.
+/// The outer error is lz4_flex's, the inner one the output limit.
+fn decompress_block(
+    block: &[u8],
+    out: &mut Vec<u8>,
+    block_max: usize,
+    dict_from: usize,
+    max_out: usize,
+) -> Result<Result<(), FormatError>, lz4_flex::block::DecompressError> {
+    let len = out.len();
+    if len >= max_out.saturating_add(1) {
+        return Ok(Err(stream::limit_error(max_out)));
+    }
+    // Room for the block's largest possible output (LZ4 expands at most about 255:1, so small
+    // blocks do not zero-fill a whole maximum-size block), but never more than one byte past
+    // the limit.
+    let room = block_max
+        .min(block.len().saturating_mul(255).saturating_add(64))
+        .min(max_out.saturating_add(1) - len);
+    out.resize(len + room, 0);
+    let (prev, spare) = out.split_at_mut(len);
+    let r = if dict_from < len {
+        decompress_into_with_dict(block, spare, &prev[dict_from..])
+    } else {
+        decompress_into(block, spare)
+    };
+    match r {
+        Ok(n) => {
+            out.truncate(len + n);
+            if out.len() > max_out {
+                return Ok(Err(stream::limit_error(max_out)));
+            }
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            out.truncate(len);
+            // A block that does not fit the room left under the limit is over the limit.
+            if room == max_out.saturating_add(1) - len
+                && matches!(e, lz4_flex::block::DecompressError::OutputTooSmall { .. })
+            {
+                return Ok(Err(stream::limit_error(max_out)));
+            }
+            Err(e)
+        }
+    }
+}
+
+fn decode_legacy(
+    input: &[u8],
+    start: usize,
+    index: usize,
+    out: &mut Vec<u8>,
+    max_out: usize,
+) -> Result<(FrameInfo, usize), FormatError> {
+    let mut p = start + 4;
+    let mut blocks = 0usize;
+    // No end mark: the stream ends at the end of the input or at a word that cannot be a block
+    // size (the next frame's magic, zero padding, other data).
+    while let Some(len) = u32_at(input, p) {
+        if len == 0 || len > LEGACY_BOUND {
+            break;
+        }
+        let at = p;
+        let len = len as usize;
+        let block = input.get(p + 4..p + 4 + len).ok_or_else(|| {
+            FormatError::new(format!(
+                "lz4 legacy frame {index} truncated: the block at offset {at:#x} needs {len} bytes, {} are left",
+                input.len() - p - 4
+            ))
+        })?;
+        decompress_block(block, out, LEGACY_BLOCK, out.len(), max_out).map_err(|e| {
+            FormatError::new(format!(
+                "lz4 legacy frame {index}: invalid compressed block at offset {at:#x}: {e}"
+            ))
+        })??;
+        p += 4 + len;
+        blocks += 1;
+    }
+    let info = FrameInfo {
+        offset: start,
+        kind: Kind::Legacy,
+        blocks,
+    };
+    Ok((info, p))
+}
+
+fn push_frame_fields(fields: &mut Vec<Field>, notes: &mut Vec<String>, i: usize, fr: &FrameInfo) {
+    let p = prefix("frame", i);
+    let f = |n: &str, v: Value| Field::new(format!("{p}{n}"), v);
+    if i > 0 {
+        fields.push(f("offset", Value::Offset(fr.offset as u64)));
+    }
+    match &fr.kind {
+        Kind::Frame {
+            flags,
+            block_max,
+            content_size,
+            dict_id,
+        } => {
+            fields.push(f("frame-type", Value::Text("frame".into())));
+            fields.push(f("flags", Value::Int(i64::from(*flags))));
+            fields.push(f("block-max-size", Value::Size(*block_max as u64)));
+            fields.push(f("block-independence", Value::Flag(flags & FLG_INDEPENDENT != 0)));
+            fields.push(f("block-checksums", Value::Flag(flags & FLG_BLOCK_CHECKSUM != 0)));
+            fields.push(f("content-checksum", Value::Flag(flags & FLG_CONTENT_CHECKSUM != 0)));
+            if let Some(cs) = content_size {
+                fields.push(f("content-size", Value::Size(*cs)));
+            }
+            if let Some(d) = dict_id {
+                fields.push(f("dictionary-id", Value::Int(i64::from(*d))));
+            }
+            let mut checks = Vec::new();
+            if flags & FLG_BLOCK_CHECKSUM != 0 {
+                checks.push("block");
+            }
+            if flags & FLG_CONTENT_CHECKSUM != 0 {
+                checks.push("content");
+            }
+            if !checks.is_empty() {
+                notes.push(format!(
+                    "lz4 frame {i}: XXH32 {} checksum(s) verified ({} blocks of at most {})",
+                    checks.join(" and "),
+                    fr.blocks,
+                    human_size(*block_max as u64)
+                ));
+            }
+        }
+        Kind::Legacy => {
+            fields.push(f("frame-type", Value::Text("legacy".into())));
+            notes.push(format!("lz4 frame {i} is in the legacy format (lz4 -l): no checksums"));
+        }
+    }
+    fields.push(f("blocks", Value::Int(fr.blocks as i64)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_identify() {
+        assert_eq!(member_name("initrd.img.lz4"), "initrd.img");
+        assert_eq!(member_name("x.tlz4"), "x.tar");
+        assert_eq!(member_name("x"), "content");
+        assert!(Lz4.identify(&MAGIC, ""));
+        assert!(Lz4.identify(&LEGACY_MAGIC, ""));
+        assert!(!Lz4.identify(&crate::zstd::MAGIC, ""));
+    }
+}

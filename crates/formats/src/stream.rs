@@ -1,0 +1,216 @@
+//! Helpers shared by the single-stream compression formats (xz, zstd, bzip2, lz4) and by zip's
+//! per-entry decompression: the content member's name, a growing output buffer that enforces
+//! `limits.max_decompressed`, and the `trailing@0x..` member for bytes after the stream.
+//!
+//! gzip keeps its own copies (it came first); they behave the same way.
+
+use crate::model::{Blob, Data, EntryKind, Field, FormatError, Member, Value};
+
+/// The decompressed member's name: the node's file name without one of `suffixes` (matched
+/// case-insensitively, replaced by its partner, e.g. `(".txz", ".tar")`), or "content".
+pub fn member_name(node: &str, suffixes: &[(&str, &str)]) -> String {
+    let base = node.rsplit('/').next().unwrap_or(node);
+    let lower = base.to_ascii_lowercase();
+    for (suffix, replacement) in suffixes {
+        if lower.ends_with(suffix) && base.len() > suffix.len() {
+            // The suffixes are ASCII, so this cut is on a char boundary.
+            return format!("{}{replacement}", &base[..base.len() - suffix.len()]);
+        }
+    }
+    "content".to_string()
+}
+
+/// The error every decoder gives when the output would pass the limit.
+pub(crate) fn limit_error(max_out: usize) -> FormatError {
+    FormatError::new(format!("decompressed size exceeds limit of {max_out} bytes"))
+}
+
+/// `limits.max_decompressed` as a usize.
+pub(crate) fn max_out(max_decompressed: u64) -> usize {
+    usize::try_from(max_decompressed).unwrap_or(usize::MAX)
+}
+
+/// A first allocation for the output: the size the format announces when it does (trusted only
+/// up to `ratio` times the input, so a lying header cannot reserve gigabytes), else a guess;
+/// never more than one byte past the limit.
+pub(crate) fn first_capacity(input_len: usize, announced: Option<u64>, ratio: usize, max_out: usize) -> usize {
+    let bound = input_len.saturating_mul(ratio).saturating_add(1 << 16);
+    let want = match announced {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1).min(bound),
+        None => input_len.saturating_mul(4).saturating_add(1 << 12).min(bound),
+    };
+    want.min(max_out.saturating_add(1))
+}
+
+/// What one call of a streaming decoder did.
+pub(crate) enum Step {
+    /// The stream (or frame) ended.
+    End,
+    /// Input was consumed or output produced.
+    Progress,
+    /// Neither: the decoder wants input that is not there (or more output space).
+    Stalled,
+}
+
+/// Runs `step` (which decodes into the spare capacity of `out`) until the stream ends, growing
+/// `out` as needed but never past `max_out` bytes. `Ok(false)` means the decoder stalled with
+/// output space left: the input ended before the stream did (the caller words the error).
+pub(crate) fn drive(
+    out: &mut Vec<u8>,
+    max_out: usize,
+    mut step: impl FnMut(&mut Vec<u8>) -> Result<Step, FormatError>,
+) -> Result<bool, FormatError> {
+    loop {
+        if out.len() == out.capacity() {
+            // One byte of headroom past the limit tells "exactly at the limit" from "over it".
+            let cap_max = max_out.saturating_add(1);
+            if out.len() >= cap_max {
+                return Err(limit_error(max_out));
+            }
+            let want = out
+                .len()
+                .saturating_mul(2)
+                .max(out.len().saturating_add(1 << 16))
+                .min(cap_max);
+            out.reserve_exact(want - out.len());
+        }
+        let status = step(out)?;
+        if out.len() > max_out {
+            return Err(limit_error(max_out));
+        }
+        match status {
+            Step::End => return Ok(true),
+            Step::Progress => {}
+            Step::Stalled => {
+                if out.len() < out.capacity() {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+/// The single content member of a stream format.
+pub(crate) fn content_member(mut out: Vec<u8>, name: String) -> Member {
+    // Doubling can leave up to half the buffer unused; the Blob keeps it for its whole life.
+    if out.capacity() - out.len() > out.len() / 8 {
+        out.shrink_to_fit();
+    }
+    Member {
+        name,
+        kind: EntryKind::File,
+        fields: Vec::new(),
+        size: out.len() as u64,
+        data: Some(Data::Blob(Blob::from_vec(out))),
+    }
+}
+
+/// Bytes after the end of the stream at `pos`: zero padding gets a note, anything else becomes a
+/// `trailing@0x..` Section member the engine can identify and open (an initrd can be one
+/// compressed cpio followed by another).
+pub(crate) fn trailing(data: &Blob, pos: usize, what: &str, notes: &mut Vec<String>, members: &mut Vec<Member>) {
+    let rest = data.get(pos..).unwrap_or_default();
+    if rest.is_empty() {
+        return;
+    }
+    let zeros = rest.iter().take_while(|&&b| b == 0).count();
+    if zeros > 0 {
+        notes.push(format!("{zeros} bytes of zero padding after the {what}"));
+    }
+    if zeros < rest.len() {
+        let at = pos + zeros;
+        let len = data.len() - at;
+        notes.push(format!(
+            "{len} bytes of other data after the {what} at offset {at:#x}, listed as member trailing@{at:#x}"
+        ));
+        members.push(Member {
+            name: format!("trailing@{at:#x}"),
+            kind: EntryKind::Section,
+            fields: vec![Field::new("offset", Value::Offset(at as u64))],
+            size: len as u64,
+            data: Some(Data::Blob(data.slice(at..data.len()))),
+        });
+    }
+}
+
+/// Field name prefix for the `index`-th stream/frame: none for the first (so a single-stream
+/// file reads plainly), `"{word}{index}."` after it, as gzip does with `member1.`.
+pub(crate) fn prefix(word: &str, index: usize) -> String {
+    if index == 0 {
+        String::new()
+    } else {
+        format!("{word}{index}.")
+    }
+}
+
+/// Sizes the way xz and zstd print them: whole MiB or KiB when exact, else bytes.
+pub(crate) fn human_size(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{}MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{}KiB", n >> 10)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// True for the 16 skippable-frame magics 0x184D2A50..=0x184D2A5F (zstd and lz4 share them).
+pub(crate) fn is_skippable(b: &[u8]) -> bool {
+    b.len() >= 4 && b[0] & 0xf0 == 0x50 && b[1..4] == [0x2a, 0x4d, 0x18]
+}
+
+/// `head` after any leading skippable frames, or None when they run past it.
+pub(crate) fn after_skippable(mut head: &[u8]) -> Option<&[u8]> {
+    while is_skippable(head) {
+        let size = u32::from_le_bytes(head.get(4..8)?.try_into().ok()?);
+        head = head.get(8usize.checked_add(usize::try_from(size).ok()?)?..)?;
+    }
+    Some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let s = [(".xz", ""), (".txz", ".tar")];
+        assert_eq!(member_name("a/rootfs.cpio.xz", &s), "rootfs.cpio");
+        assert_eq!(member_name("x.TXZ", &s), "x.tar");
+        assert_eq!(member_name(".xz", &s), "content");
+        assert_eq!(member_name("ramdisk1", &s), "content");
+    }
+
+    #[test]
+    fn drive_enforces_the_limit_and_reports_stalls() {
+        let mut out = Vec::new();
+        let mut left = 100usize;
+        let ended = drive(&mut out, 100, |o| {
+            let n = left.min(o.capacity() - o.len()).min(7);
+            o.extend(std::iter::repeat_n(1u8, n));
+            left -= n;
+            Ok(if left == 0 { Step::End } else { Step::Progress })
+        })
+        .unwrap();
+        assert!(ended);
+        assert_eq!(out.len(), 100);
+
+        let mut out = Vec::new();
+        let e = drive(&mut out, 10, |o| {
+            o.push(0);
+            Ok(Step::Progress)
+        })
+        .unwrap_err();
+        assert_eq!(e.message, "decompressed size exceeds limit of 10 bytes");
+
+        let mut out = Vec::new();
+        assert!(!drive(&mut out, 10, |_| Ok(Step::Stalled)).unwrap());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(64 << 20), "64MiB");
+        assert_eq!(human_size(256 << 10), "256KiB");
+        assert_eq!(human_size(1000), "1000");
+    }
+}
