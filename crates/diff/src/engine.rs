@@ -147,6 +147,7 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
         return Ok(());
     }
     let layers = ctx.opts.max_depth - ctx.depth;
+    let raw = (a.clone(), b.clone());
     let (v1, v2) = rayon::join(
         || open_node(a, names.0, &ctx.opts.limits, ctx.file1, &ctx.path, layers),
         || open_node(b, names.1, &ctx.opts.limits, ctx.file2, &ctx.path, layers),
@@ -166,17 +167,27 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     let content_same = v1.members.is_none() && v1.content[..] == v2.content[..];
     if !content_same {
         for f in &mut layer_fields {
-            if matches!(
-                f.before.as_ref().or(f.after.as_ref()),
-                Some(Value::Digest(_) | Value::Size(_))
-            ) {
+            let value = f.before.as_ref().or(f.after.as_ref());
+            // Sizes of the content ("size", "isize", "compressed-size"), not padding or limits.
+            let content_size = matches!(value, Some(Value::Size(_))) && f.name.ends_with("size");
+            if matches!(value, Some(Value::Digest(_))) || content_size {
                 f.derived = Some("checksum or size of content that differs".into());
             }
         }
     }
     d.fields.extend(layer_fields);
     match (&v1.members, &v2.members) {
-        (Some(m1), Some(m2)) if v1.formats == v2.formats => compare_members(ctx, m1, m2, d),
+        (Some(m1), Some(m2)) if v1.formats == v2.formats => {
+            compare_members(ctx, m1, m2, d)?;
+            if d.details.is_empty() && d.fields.iter().all(|f| f.derived.is_some()) {
+                // The bytes differ somewhere no field or member shows (header encoding, padding,
+                // unused space): say so and show where, rather than call the inputs identical.
+                d.comments
+                    .push("the bytes differ where no parsed field or member does".into());
+                compare_bytes(ctx, &raw.0, &raw.1, d);
+            }
+            Ok(())
+        }
         _ => {
             if v1.content.len() == v2.content.len() && v1.content[..] == v2.content[..] {
                 if !v1.formats.is_empty() {

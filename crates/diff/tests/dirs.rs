@@ -108,3 +108,32 @@ fn missing_input_is_an_error_naming_it() {
     assert!(e.file.ends_with("nope"));
     assert!(e.to_string().contains("cannot open"), "{e}");
 }
+
+/// Bytes that differ where no parsed field does (here: the case of a hex digit in a cpio header)
+/// must not be called identical.
+#[test]
+fn unparsed_byte_differences_are_reported() {
+    use reproscope_formats::cpio::{write_newc, WriteEntry};
+    let a = write_newc(&[WriteEntry {
+        name: "f".into(),
+        mode: 0o100644,
+        mtime: 0xABCDEF,
+        ..Default::default()
+    }]);
+    let mut b = a.clone();
+    let at = b.windows(6).position(|w| w == b"ABCDEF").unwrap();
+    b[at..at + 6].copy_from_slice(b"abcdef");
+    let t = tempfile::tempdir().unwrap();
+    let (pa, pb) = (t.path().join("a.cpio"), t.path().join("b.cpio"));
+    std::fs::write(&pa, &a).unwrap();
+    std::fs::write(&pb, &b).unwrap();
+    let d = compare_paths(&pa, &pb, &Options::default())
+        .unwrap()
+        .expect("the bytes differ");
+    assert!(
+        d.comments.iter().any(|c| c.contains("no parsed field")),
+        "{:?}",
+        d.comments
+    );
+    assert_eq!(d.byte_ranges[0].offset, at as u64);
+}
