@@ -306,10 +306,32 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
             None => first_move = first_move.min(last_common),
         }
     }
+    // Where members record their position (an `offset` field), "earlier" means a lower position
+    // in the same input: storage order need not follow listing order (ISO 9660 extents).
+    let (mut moved_from1, mut moved_from2) = (u64::MAX, u64::MAX);
+    for &(i, j) in &pairs {
+        if m1[i].size != m2[j].size {
+            moved_from1 = moved_from1.min(position(&m1[i]).unwrap_or(u64::MAX));
+            moved_from2 = moved_from2.min(position(&m2[j]).unwrap_or(u64::MAX));
+        }
+    }
+    for &ri in &removed {
+        moved_from1 = moved_from1.min(position(&m1[ri]).unwrap_or(u64::MAX));
+    }
+    for (j, slot) in a_index_of_b.iter().enumerate() {
+        if slot.is_none() {
+            moved_from2 = moved_from2.min(position(&m2[j]).unwrap_or(u64::MAX));
+        }
+    }
     let mut keyed: Vec<((usize, usize, usize), Difference)> = Vec::new();
     for (k, r) in results.into_iter().enumerate() {
         if let Some(mut x) = r? {
-            if pairs[k].0 > first_move {
+            let (i, j) = pairs[k];
+            let shifted = match (position(&m1[i]), position(&m2[j])) {
+                (Some(p1), Some(p2)) => p1 > moved_from1 || p2 > moved_from2,
+                _ => i > first_move,
+            };
+            if shifted {
                 for f in &mut x.fields {
                     if matches!(f.before, Some(Value::Offset(_))) && matches!(f.after, Some(Value::Offset(_))) {
                         f.derived = Some("moved because an earlier member changed size".into());
@@ -333,6 +355,14 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     let details: Vec<Difference> = keyed.into_iter().map(|(_, d)| d).collect();
     d.details.extend(details);
     Ok(())
+}
+
+/// A member's recorded position in its container, when its format gives one.
+fn position(m: &Member) -> Option<u64> {
+    match m.field("offset") {
+        Some(Value::Offset(o)) => Some(*o),
+        _ => None,
+    }
 }
 
 /// A member present on one side only.

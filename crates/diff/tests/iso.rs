@@ -122,7 +122,7 @@ fn a_grown_file_moves_later_extents_as_derived_changes() {
 /// `sub/d.txt` moves. The engine marks offsets derived by member order, so this move still
 /// counts as a real change; it needs a rule by extent order (see the iso9660 report).
 #[test]
-#[ignore = "the engine marks offsets derived by member order; ISO extents need extent order"]
+
 fn a_move_by_extent_order_is_derived() {
     let t = tempfile::tempdir().unwrap();
     let tree = t.path().join("tree");

@@ -14,8 +14,15 @@
 //! - A file's data is a zero-copy slice of its extent; a multi-extent file (records with the
 //!   multi-extent flag, then a final record of the same name) is joined, zero-copy when its
 //!   extents are contiguous.
-//! - `offset` and `extent-lba` are typed offsets, so a file that only moved because an earlier
-//!   extent grew can be told from a real change.
+//! - Member fields: `mode`, `uid`, `gid`, `nlink` (Rock Ridge PX); `mtime` (Rock Ridge TF
+//!   modify time, else the record's date with its offset applied, plus
+//!   `mtime-tz-offset-minutes` when that offset is not zero), `atime`, `ctime`, `crtime` (TF);
+//!   `offset` (bytes) and `extent-lba` (logical blocks) of the first extent, typed offsets so
+//!   that a file that only moved because an earlier extent grew can be told from a real change;
+//!   `size` for directories (their extent's length; a file's size is its content's, which the
+//!   engine compares); `extents` for multi-extent files; `rdev`, `hidden`, `zisofs`, and
+//!   `record-time` (a record date that disagrees with TF) when they apply. The kind comes from PX (symlink target from SL, devices from PN), else from the
+//!   directory flag.
 //! - Besides the tree: `(system area)` (the first 32 KiB: MBR/GPT of hybrid images) when not all
 //!   zero, `(boot catalog)` and `(boot image N)` for El Torito, and `(data after the volume)`
 //!   when non-zero bytes follow the volume space (appended partitions, GPT backups).

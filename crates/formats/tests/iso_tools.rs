@@ -361,7 +361,7 @@ fn genisoimage_rock_ridge_and_joliet_uses_rock_ridge_names() {
 }
 
 #[test]
-fn genisoimage_joliet_names_and_content() {
+fn joliet_names_and_content() {
     let t = tempfile::tempdir().unwrap();
     let tree = t.path().join("tree");
     make_tree(&tree, false, false);
@@ -389,6 +389,24 @@ fn genisoimage_joliet_names_and_content() {
     }
     // genisoimage keeps ISO 9660's depth limit in the Joliet tree too (it drops deeper dirs).
     assert!(!names.iter().any(|n| n.ends_with("leaf.txt")));
+
+    // xorriso without Rock Ridge: a Joliet tree as deep as the source.
+    run(
+        "xorriso -as mkisofs -quiet --norock -J -o xj.iso tree 2>/dev/null",
+        t.path(),
+    );
+    let iso = t.path().join("xj.iso");
+    let o = open(&std::fs::read(&iso).unwrap());
+    let names = tree_names(&o);
+    let mut want = isoinfo_f(&iso, "-J");
+    want.sort();
+    assert_eq!(names, want);
+    assert!(names
+        .iter()
+        .any(|n| n == "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/leaf.txt"));
+    for m in o.members.iter().filter(|m| m.kind == EntryKind::File) {
+        assert!(content(m) == std::fs::read(tree.join(&m.name)).unwrap(), "{}", m.name);
+    }
 }
 
 #[test]
