@@ -43,7 +43,7 @@ def norm(name):
 
 
 def tree_paths(root):
-    out = set()
+    out = {"."}  # the archive's root entry
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
             out.add(os.path.relpath(os.path.join(dirpath, name), root))
@@ -68,6 +68,12 @@ def reproscope_findings(doc, paths):
     found = {"changed": set(), "added": set(), "removed": set(), "metadata": set()}
     for node, parents in walk(doc):
         name = member_name(node, paths)
+        if name is None and not any(member_name(p, paths) for p in parents):
+            # the archive's own root entry (".") comes as "root.*" fields of the archive node
+            root = {f["name"][5:] for f in node.get("fields") or []
+                    if str(f.get("name", "")).startswith("root.")}
+            if root:
+                found["changed" if root - METADATA_FIELDS else "metadata"].add(".")
         if name is None or any(member_name(p, paths) for p in parents):
             continue  # not a member, or something inside a member (already counted)
         change = node.get("change", "changed")
@@ -91,7 +97,7 @@ def diffoscope_findings(doc, paths):
     for node, parents in walk(doc):
         if node.get("source1") == "file list" or node.get("source2") == "file list":
             ud = node.get("unified_diff") or ""
-            if re.search(r"\[ \d+ lines? removed \]|truncated|lines ignored", ud):
+            if re.search(r"^.?\[ \d+ lines? removed \]|^.?\[ Too much input for diff", ud, re.M):
                 truncated = True
             for line in ud.splitlines():
                 m = LIST_LINE.match(line)
@@ -162,6 +168,11 @@ def main():
         for p in d_only:
             print(f"  MISSED by reproscope, found changed by diffoscope: {p}")
         ok = ok and not d_only
+        meta_only = sorted(d["metadata"] - r["metadata"] - r["changed"] - r["added"] - r["removed"])
+        if meta_only:
+            shown = ", ".join(meta_only[:10]) + (" ..." if len(meta_only) > 10 else "")
+            print(f"  metadata changes diffoscope lists and reproscope does not report "
+                  f"({len(meta_only)}): {shown}")
     elif djson:
         print(f"  diffoscope  no output ({djson} missing or empty)")
 

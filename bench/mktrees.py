@@ -10,7 +10,7 @@ as archive member paths without a leading "./").
 File selection is deterministic for a given machine: each source root is walked in sorted
 order and files are taken until that root's share of the target is reached. The target is
 the *compressed* size: each file's zlib level-6 size is added up as it is selected, so the
-gzip'd cpio ends up at about TARGET_MB; SCALE (default 1.06) is the margin over the estimate
+gzip'd cpio ends up at about TARGET_MB; SCALE (default 1.08) is the margin over the estimate
 (compressing the whole archive in one stream does a little better than file by file).
 """
 
@@ -124,15 +124,24 @@ def spread(items, n):
 
 def main():
     work, target_mb = sys.argv[1], float(sys.argv[2])
-    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.06
+    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.08
     a, b = os.path.join(work, "a"), os.path.join(work, "b")
     for d in (a, b):
         if os.path.exists(d):
             shutil.rmtree(d)
     files, est_gz, raw = select(int(target_mb * scale * 1e6))
     copy_tree(files, a)
-    shutil.copytree(a, b, symlinks=True)  # copy2 keeps mtimes; they are redone below anyway
     rels = [f.lstrip("/") for f in files]
+    # initramfs images are full of symlinks; one is added to both trees (its target changes in b)
+    link = "usr/bin/reproscope-bench-link"
+    os.makedirs(os.path.join(a, "usr/bin"), exist_ok=True)
+    link_targets = [os.path.basename(r) for r in rels if r.startswith("usr/bin/")][:2]
+    link_targets += ["sh", "dash"][len(link_targets):]
+    os.symlink(link_targets[0], os.path.join(a, link))
+    bin_mtime = os.stat(os.path.join(a, "usr/bin")).st_mtime_ns
+    os.utime(os.path.join(a, link), ns=(bin_mtime, bin_mtime), follow_symlinks=False)
+    os.utime(os.path.join(a, "usr/bin"), ns=(bin_mtime, bin_mtime))
+    shutil.copytree(a, b, symlinks=True)  # copy2 keeps mtimes; they are redone below anyway
 
     def size(rel):
         return os.path.getsize(os.path.join(a, rel))
@@ -178,7 +187,11 @@ def main():
                 f.write(bytes(x ^ 0xFF for x in chunk))
             changed.append(rel)
             used.add(rel)
-    # 4. one file removed, one added
+    # 4. the symlink points elsewhere
+    os.remove(os.path.join(b, link))
+    os.symlink(link_targets[1], os.path.join(b, link))
+    changed.append(link)
+    # 5. one file removed, one added
     libs = [r for r in rels if r.startswith("usr/lib/") and r not in used]
     removed = spread(libs, 1) or [r for r in rels if r not in used][:1]
     for rel in removed:
@@ -187,7 +200,7 @@ def main():
     with open(os.path.join(b, added[0]), "w") as f:
         f.write("#!/bin/sh\n# " + MARKER + ": a file only in the second image\nexit 0\n")
     os.chmod(os.path.join(b, added[0]), 0o755)
-    # 5. every mtime shifted by one day (files and directories, the root too)
+    # 6. every mtime shifted by one day (files and directories, the root too)
     for dirpath, dirnames, filenames in os.walk(b):
         for name in dirnames + filenames + ([""] if dirpath == b else []):
             pb = os.path.join(dirpath, name) if name else dirpath

@@ -50,28 +50,21 @@ pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) 
     }
 }
 
-/// "3 members differ: 1 changed, 1 added, 1 removed" — counts leaf changes.
+/// "… differ: 1 changed, 1 added, 1 removed" — counts nodes with changes of their own,
+/// the top node included (its own metadata may be all that differs).
 pub fn summary(d: &Difference) -> String {
     use reproscope_diff::Change;
-    let changes = d.changes();
-    let count = |c: Change| {
-        changes
-            .iter()
-            .filter(|(_, n)| n.change == c && n.details.is_empty())
-            .count()
-    };
-    let changed = changes
-        .iter()
-        .filter(|(_, n)| n.change == Change::Changed && n.details.is_empty())
-        .count();
-    format!(
-        "{} and {} differ: {} changed, {} added, {} removed",
-        d.source1,
-        d.source2,
-        changed,
-        count(Change::Added),
-        count(Change::Removed)
-    )
+    let (mut changed, mut added, mut removed) = (0, 0, 0);
+    d.walk(&mut |_, n| {
+        if n.has_own_change() {
+            match n.change {
+                Change::Changed => changed += 1,
+                Change::Added => added += 1,
+                Change::Removed => removed += 1,
+            }
+        }
+    });
+    format!("{} and {} differ: {changed} changed, {added} added, {removed} removed", d.source1, d.source2)
 }
 
 pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -> Result<()> {

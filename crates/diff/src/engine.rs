@@ -169,7 +169,12 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
         for f in &mut layer_fields {
             let value = f.before.as_ref().or(f.after.as_ref());
             // Sizes of the content ("size", "isize", "compressed-size"), not padding or limits.
-            let content_size = matches!(value, Some(Value::Size(_))) && f.name.ends_with("size");
+            let leaf = f.name.rsplit('.').next().unwrap_or(&f.name);
+            let content_size = matches!(value, Some(Value::Size(_)))
+                && matches!(
+                    leaf,
+                    "size" | "isize" | "compressed-size" | "content-size" | "volume-space-size"
+                );
             if matches!(value, Some(Value::Digest(_))) || content_size {
                 f.derived = Some("checksum or size of content that differs".into());
             }

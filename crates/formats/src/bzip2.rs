@@ -173,7 +173,6 @@ fn combined_crc(s: &[u8]) -> Option<u32> {
 
 /// Decompresses complete bzip2 data (all streams, nothing after them), for containers that
 /// embed it (zip method 12).
-#[allow(dead_code)] // used by zip.rs, in progress
 pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
     let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 64, max_out));
     let (_, end) = decode(input, &mut out, max_out)?;

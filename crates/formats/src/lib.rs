@@ -19,6 +19,7 @@ pub mod stream;
 pub mod tar;
 pub mod text;
 pub mod xz;
+pub mod zip;
 pub mod zstd;
 
 pub use model::*;

@@ -27,6 +27,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &crate::zstd::Zstd,
     &crate::bzip2::Bzip2,
     &crate::lz4::Lz4,
+    &crate::zip::Zip,
     &crate::cpio::Cpio,
     &crate::ar::Ar,
     // After every format with a strong magic: v7 archives are recognised by name and checksum.

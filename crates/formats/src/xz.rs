@@ -484,7 +484,6 @@ fn push_stream_fields(fields: &mut Vec<Field>, notes: &mut Vec<String>, i: usize
 
 /// Decompresses a complete xz file (all streams, nothing after them but zero padding), for
 /// containers that embed one (zip method 95).
-#[allow(dead_code)] // used by zip.rs, in progress
 pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
     let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 8, max_out));
     let (_, end) = decode(input, &mut out, max_out, MEMLIMIT)?;

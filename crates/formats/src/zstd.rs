@@ -342,7 +342,6 @@ fn push_frame_fields(fields: &mut Vec<Field>, i: usize, fr: &Frame) {
 
 /// Decompresses complete zstd data (frames and skippable frames only), for containers that
 /// embed it (zip method 93).
-#[allow(dead_code)] // used by zip.rs, in progress
 pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
     let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 1 << 15, max_out));
     let max_window = (max_out as u64).clamp(DEFAULT_MAX_WINDOW, 1 << MAX_WINDOW_LOG);
