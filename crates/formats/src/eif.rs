@@ -422,23 +422,22 @@ impl<'a> Parsed<'a> {
     /// sections are hashed in file order; the first ramdisk closes PCR1, later ones go to PCR2;
     /// PCR8 covers the DER of the first certificate of each signature section.
     pub fn measure(&self) -> Result<Measurements, FormatError> {
-        let mut pcr0 = Sha384::new();
-        let mut pcr1 = Sha384::new();
-        let mut pcr2 = Sha384::new();
+        // What each PCR covers, in file order.
+        let (mut seq0, mut seq1, mut seq2): (Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>) = Default::default();
         let mut pcr8: Option<Sha384> = None;
         let mut ramdisks = 0usize;
         for s in &self.sections {
             match s.kind {
                 SectionType::Kernel | SectionType::Cmdline => {
-                    pcr0.update(s.data);
-                    pcr1.update(s.data);
+                    seq0.push(s.data);
+                    seq1.push(s.data);
                 }
                 SectionType::Ramdisk => {
-                    pcr0.update(s.data);
+                    seq0.push(s.data);
                     if ramdisks == 0 {
-                        pcr1.update(s.data);
+                        seq1.push(s.data);
                     } else {
-                        pcr2.update(s.data);
+                        seq2.push(s.data);
                     }
                     ramdisks += 1;
                 }
@@ -460,11 +459,31 @@ impl<'a> Parsed<'a> {
                 SectionType::Metadata | SectionType::Unknown(_) => {}
             }
         }
+        // PCR0 and PCR1 share their leading sections: hash those once, then finish the three
+        // PCRs on separate threads (the later ramdisks are hashed for both PCR0 and PCR2).
+        let shared = seq0
+            .iter()
+            .zip(&seq1)
+            .take_while(|(a, b)| std::ptr::eq(**a, **b))
+            .count();
+        let mut prefix = Sha384::new();
+        seq0[..shared].iter().for_each(|d| prefix.update(d));
+        let hash = |mut h: Sha384, parts: &[&[u8]]| {
+            parts.iter().for_each(|d| h.update(d));
+            pcr_extend(h)
+        };
+        let (pcr0, pcr1, pcr2) = std::thread::scope(|sc| {
+            let p0 = sc.spawn(|| hash(prefix.clone(), &seq0[shared..]));
+            let p2 = sc.spawn(|| hash(Sha384::new(), &seq2));
+            let p1 = hash(prefix.clone(), &seq1[shared..]);
+            (p0.join(), p1, p2.join())
+        });
+        let joined = |r: std::thread::Result<String>| r.map_err(|_| FormatError::new("PCR hashing thread failed"));
         Ok(Measurements {
             hash_algorithm: HASH_ALGORITHM,
-            pcr0: pcr_extend(pcr0),
-            pcr1: pcr_extend(pcr1),
-            pcr2: pcr_extend(pcr2),
+            pcr0: joined(pcr0)?,
+            pcr1,
+            pcr2: joined(pcr2)?,
             pcr8: pcr8.map(pcr_extend),
         })
     }
