@@ -423,7 +423,7 @@ impl<'a> Parsed<'a> {
     /// PCR8 covers the DER of the first certificate of each signature section.
     pub fn measure(&self) -> Result<Measurements, FormatError> {
         // What each PCR covers, in file order.
-        let (mut seq0, mut seq1, mut seq2): (Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>) = Default::default();
+        let (mut seq0, mut seq1, mut seq2) = (Vec::<&[u8]>::new(), Vec::<&[u8]>::new(), Vec::<&[u8]>::new());
         let mut pcr8: Option<Sha384> = None;
         let mut ramdisks = 0usize;
         for s in &self.sections {
