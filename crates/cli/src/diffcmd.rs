@@ -64,7 +64,10 @@ pub fn summary(d: &Difference) -> String {
             }
         }
     });
-    format!("{} and {} differ: {changed} changed, {added} added, {removed} removed", d.source1, d.source2)
+    format!(
+        "{} and {} differ: {changed} changed, {added} added, {removed} removed",
+        d.source1, d.source2
+    )
 }
 
 pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -> Result<()> {
