@@ -73,24 +73,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     loop {
         let rest = &input[pos..];
         if is_skippable(rest) {
-            let size = rest
-                .get(4..8)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .ok_or_else(|| {
-                    FormatError::new(format!(
-                        "lz4 skippable frame truncated in its header at offset {pos:#x}"
-                    ))
-                })?;
-            let end = usize::try_from(size)
-                .ok()
-                .and_then(|s| pos.checked_add(8)?.checked_add(s))
-                .filter(|&e| e <= input.len())
-                .ok_or_else(|| {
-                    FormatError::new(format!(
-                        "lz4 skippable frame at offset {pos:#x} truncated: it declares {size} bytes, {} are left",
-                        rest.len().saturating_sub(8)
-                    ))
-                })?;
+            let (_, size, end) = stream::skippable_frame(input, pos, "lz4")?;
             skippable.push((pos, size));
             pos = end;
             continue;

@@ -159,6 +159,33 @@ pub(crate) fn is_skippable(b: &[u8]) -> bool {
     b.len() >= 4 && b[0] & 0xf0 == 0x50 && b[1..4] == [0x2a, 0x4d, 0x18]
 }
 
+/// The skippable frame at `pos` of `input` (which [`is_skippable`] accepted): its magic, its
+/// declared payload size and the offset just after it. `format` ("zstd", "lz4") starts the
+/// error when its header or payload runs past the end of `input`.
+pub(crate) fn skippable_frame(input: &[u8], pos: usize, format: &str) -> Result<(u32, u32, usize), FormatError> {
+    let rest = &input[pos..];
+    let size = rest
+        .get(4..8)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| {
+            FormatError::new(format!(
+                "{format} skippable frame truncated in its header at offset {pos:#x}"
+            ))
+        })?;
+    let end = usize::try_from(size)
+        .ok()
+        .and_then(|s| pos.checked_add(8)?.checked_add(s))
+        .filter(|&e| e <= input.len())
+        .ok_or_else(|| {
+            FormatError::new(format!(
+                "{format} skippable frame at offset {pos:#x} truncated: it declares {size} bytes, {} are left",
+                rest.len().saturating_sub(8)
+            ))
+        })?;
+    let magic = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+    Ok((magic, size, end))
+}
+
 /// `head` after any leading skippable frames, or None when they run past it.
 pub(crate) fn after_skippable(mut head: &[u8]) -> Option<&[u8]> {
     while is_skippable(head) {

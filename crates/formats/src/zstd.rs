@@ -115,25 +115,7 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>, max_out: usize, max_window
     loop {
         let rest = &input[pos..];
         if is_skippable(rest) {
-            let size = rest
-                .get(4..8)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .ok_or_else(|| {
-                    FormatError::new(format!(
-                        "zstd skippable frame truncated in its header at offset {pos:#x}"
-                    ))
-                })?;
-            let end = usize::try_from(size)
-                .ok()
-                .and_then(|s| pos.checked_add(8)?.checked_add(s))
-                .filter(|&e| e <= input.len())
-                .ok_or_else(|| {
-                    FormatError::new(format!(
-                        "zstd skippable frame at offset {pos:#x} truncated: it declares {size} bytes, {} are left",
-                        rest.len().saturating_sub(8)
-                    ))
-                })?;
-            let magic = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+            let (magic, size, end) = stream::skippable_frame(input, pos, "zstd")?;
             skippable.push((pos, magic, size));
             pos = end;
             continue;

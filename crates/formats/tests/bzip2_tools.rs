@@ -1,65 +1,20 @@
 //! bzip2 against the `bzip2` tool as producer and oracle (Debian package `bzip2`): content
 //! equals `bzip2 -dc`, stream CRCs equal what `bzip2 -tvvv` reports.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+mod common;
+
+use common::{content, field, sample};
 use reproscope_formats::bzip2::Bzip2;
-use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Opened, Value};
+use reproscope_formats::{EntryKind, Format, Opened, Value};
 
 fn run(cmd: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (is the Debian package bzip2 installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_sh(cmd, dir, stdin, "bzip2")
 }
 
 fn open(bytes: &[u8], name: &str) -> Opened {
-    Bzip2
-        .open(&Blob::from_vec(bytes.to_vec()), name, &Limits::default())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn field<'a>(o: &'a Opened, name: &str) -> Option<&'a Value> {
-    o.fields.iter().find(|f| f.name == name).map(|f| &f.value)
-}
-
-fn content(o: &Opened) -> Vec<u8> {
-    match &o.members[0].data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{other:?}"),
-    }
-}
-
-fn sample(len: usize) -> Vec<u8> {
-    let mut x: u32 = 12345;
-    (0..len)
-        .map(|i| {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            if i % 7 == 0 {
-                b"abcdefgh"[(x >> 16) as usize % 8]
-            } else {
-                b'a' + (i % 26) as u8
-            }
-        })
-        .collect()
+    common::open_ok(&Bzip2, bytes, name)
 }
 
 /// The stored combined CRC of every stream, as `bzip2 -tvvv FILE` prints them.

@@ -7,8 +7,7 @@ use reproscope_formats::cpio::{write_newc, Cpio};
 use reproscope_formats::{Blob, Format, Limits, Opened};
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
-    Cpio.open(&Blob::from_vec(bytes.to_vec()), "x.cpio", &Limits::default())
-        .map_err(|e| e.message)
+    common::open_with(&Cpio, bytes, "x.cpio", &Limits::default())
 }
 
 /// Offset of the n-th (0-based) newc header of a written archive.

@@ -3,14 +3,14 @@
 //! (Debian packages gcc, binutils).
 
 use std::path::Path;
-use std::process::Command;
+
+mod common;
 
 use reproscope_formats::elf::{symbol_at, Elf};
-use reproscope_formats::{Blob, Format, Limits, Opened};
+use reproscope_formats::{Limits, Opened};
 
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
-    Elf.open(&Blob::from_vec(bytes.to_vec()), "x", limits)
-        .map_err(|e| e.message)
+    common::open_with(&Elf, bytes, "x", limits)
 }
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
@@ -18,17 +18,7 @@ fn open(bytes: &[u8]) -> Result<Opened, String> {
 }
 
 fn build(dir: &Path, cmd: &str) {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages gcc and binutils installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_sh(cmd, dir, b"", "gcc and binutils");
 }
 
 /// A small x86-64 relocatable object with DWARF (relocated string offsets), and a small i386

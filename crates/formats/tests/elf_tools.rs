@@ -6,25 +6,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::field;
 use reproscope_formats::elf::{symbol_at, Elf, DYNAMIC, NOTES, OTHER_BYTES, PROGRAM_HEADERS, SYMBOLS};
 use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
 
-const PACKAGES: &str = "Debian packages gcc, binutils, binutils-multiarch, libc6-dev";
+const PACKAGES: &str = "gcc, binutils, binutils-multiarch, libc6-dev";
 
 /// Runs a shell command in `dir`; a failure names the packages the tests need.
 fn sh(dir: &Path, cmd: &str) -> String {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the {PACKAGES} installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&common::run_sh(cmd, dir, b"", PACKAGES)).into_owned()
 }
 
 fn readelf(dir: &Path, args: &str, file: &str) -> String {
@@ -36,10 +28,6 @@ fn open(path: &Path) -> Opened {
     assert!(Elf.identify(&bytes, "x"), "{} is not identified as ELF", path.display());
     Elf.open(&Blob::from_vec(bytes), "x", &Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn field<'a>(o: &'a Opened, name: &str) -> Option<&'a Value> {
-    o.fields.iter().find(|f| f.name == name).map(|f| &f.value)
 }
 
 fn text(o: &Opened, name: &str) -> String {

@@ -4,42 +4,16 @@ use std::path::Path;
 
 mod common;
 
+use common::{content, field, sample};
 use reproscope_formats::gzip::{compress, Gzip};
-use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Opened, Value};
+use reproscope_formats::{Data, EntryKind, Format, Opened, Value};
 
 fn run(cmd: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
     common::run_sh(cmd, dir, stdin, "gzip")
 }
 
 fn open(bytes: &[u8], name: &str) -> Opened {
-    Gzip.open(&Blob::from_vec(bytes.to_vec()), name, &Limits::default())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn field<'a>(o: &'a Opened, name: &str) -> Option<&'a Value> {
-    o.fields.iter().find(|f| f.name == name).map(|f| &f.value)
-}
-
-fn content(o: &Opened) -> Vec<u8> {
-    match &o.members[0].data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{other:?}"),
-    }
-}
-
-/// Text with some repetition, so levels matter, and big enough to need several output chunks.
-fn sample(len: usize) -> Vec<u8> {
-    let mut x: u32 = 12345;
-    (0..len)
-        .map(|i| {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            if i % 7 == 0 {
-                b"abcdefgh"[(x >> 16) as usize % 8]
-            } else {
-                b'a' + (i % 26) as u8
-            }
-        })
-        .collect()
+    common::open_ok(&Gzip, bytes, name)
 }
 
 #[test]

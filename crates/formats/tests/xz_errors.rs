@@ -1,44 +1,22 @@
 //! Bad xz input: clear errors, the output limit, the decoder memory limit, and no panics.
 //! Fixtures are made by `xz` (Debian package `xz-utils`) and then damaged.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::counting as data;
 use reproscope_formats::xz::Xz;
-use reproscope_formats::{Blob, Format, Limits, Opened};
+use reproscope_formats::{Limits, Opened};
 
 fn xz(args: &str, data: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", &format!("xz {args}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let data = data.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "`xz {args}` failed (is the Debian package xz-utils installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::filter(&format!("xz {args}"), data, "xz-utils")
 }
 
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
-    Xz.open(&Blob::from_vec(bytes.to_vec()), "x.xz", limits)
-        .map_err(|e| e.message)
+    common::open_with(&Xz, bytes, "x.xz", limits)
 }
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
     open_with(bytes, &Limits::default())
-}
-
-fn data() -> Vec<u8> {
-    (0..20_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect()
 }
 
 /// Offset of the index of a single-stream file (from the footer's backward size).
@@ -206,14 +184,5 @@ fn no_panic_on_truncation_or_corruption() {
     multi.extend_from_slice(b"tail");
     let o = open_with(&multi, &small).unwrap();
     assert_eq!(o.members[0].size, 4000);
-    for len in 0..multi.len() {
-        let _ = open_with(&multi[..len], &small);
-    }
-    for i in 0..multi.len() {
-        for x in [0x01u8, 0x10, 0x80, 0xff] {
-            let mut b = multi.clone();
-            b[i] ^= x;
-            let _ = open_with(&b, &small);
-        }
-    }
+    common::no_panic_on_damage(&Xz, &multi, "x.xz", &small);
 }

@@ -1,40 +1,20 @@
 //! xz against XZ Utils as producer and oracle (Debian package `xz-utils`): content equals
 //! `xz -dc`, fields equal what `xz -lvv --robot` reports.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+mod common;
+
+use common::{content, field, sample};
 use reproscope_formats::xz::Xz;
-use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Opened, Value};
+use reproscope_formats::{Data, EntryKind, Format, Opened, Value};
 
 fn run(cmd: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (is the Debian package xz-utils installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_sh(cmd, dir, stdin, "xz-utils")
 }
 
 fn open(bytes: &[u8], name: &str) -> Opened {
-    Xz.open(&Blob::from_vec(bytes.to_vec()), name, &Limits::default())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn field<'a>(o: &'a Opened, name: &str) -> Option<&'a Value> {
-    o.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+    common::open_ok(&Xz, bytes, name)
 }
 
 fn text(o: &Opened, name: &str) -> String {
@@ -42,28 +22,6 @@ fn text(o: &Opened, name: &str) -> String {
         Some(Value::Text(s)) => s.clone(),
         other => panic!("{name}: {other:?} in {:?}", o.fields),
     }
-}
-
-fn content(o: &Opened) -> Vec<u8> {
-    match &o.members[0].data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{other:?}"),
-    }
-}
-
-/// Text with some repetition, so presets matter.
-fn sample(len: usize) -> Vec<u8> {
-    let mut x: u32 = 12345;
-    (0..len)
-        .map(|i| {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            if i % 7 == 0 {
-                b"abcdefgh"[(x >> 16) as usize % 8]
-            } else {
-                b'a' + (i % 26) as u8
-            }
-        })
-        .collect()
 }
 
 /// `xz -lvv --robot FILE`, split into tab-separated lines.

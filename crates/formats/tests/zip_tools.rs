@@ -3,35 +3,18 @@
 //! bzip2/LZMA entries, data descriptors, zip64 and UTF-8 names.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+mod common;
+
+use common::{field, sample};
 use reproscope_formats::zip::Zip;
-use reproscope_formats::{Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
+use reproscope_formats::{Data, EntryKind, Format, Member, Opened, Value};
 
 fn run_env(cmd: &str, dir: &Path, stdin: &[u8], tz: &str) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C.UTF-8")
-        .env("TZ", tz)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages zip, unzip and python3 installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let env = [("LC_ALL", "C.UTF-8"), ("TZ", tz)];
+    common::run_sh_env(cmd, dir, stdin, "zip, unzip and python3", &env)
 }
 
 fn run(cmd: &str, dir: &Path) -> Vec<u8> {
@@ -39,12 +22,7 @@ fn run(cmd: &str, dir: &Path) -> Vec<u8> {
 }
 
 fn open(bytes: &[u8]) -> Opened {
-    Zip.open(&Blob::from_vec(bytes.to_vec()), "a.zip", &Limits::default())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn field<'a>(o: &'a Opened, name: &str) -> Option<&'a Value> {
-    o.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+    common::open_ok(&Zip, bytes, "a.zip")
 }
 
 fn member<'a>(o: &'a Opened, name: &str) -> &'a Member {
@@ -66,20 +44,6 @@ fn text(m: &Member, name: &str) -> String {
         Some(Value::Text(s)) => s.clone(),
         other => panic!("{}.{name}: {other:?}", m.name),
     }
-}
-
-fn sample(len: usize) -> Vec<u8> {
-    let mut x: u32 = 12345;
-    (0..len)
-        .map(|i| {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            if i % 7 == 0 {
-                b"abcdefgh"[(x >> 16) as usize % 8]
-            } else {
-                b'a' + (i % 26) as u8
-            }
-        })
-        .collect()
 }
 
 /// A jar-like tree: the manifest first, text, a compressible file, a directory, a symlink.

@@ -1,44 +1,22 @@
 //! Bad zstd input: clear errors, the output and window limits, and no panics. Fixtures are made
 //! by `zstd` (Debian package `zstd`) and then damaged.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::counting as data;
 use reproscope_formats::zstd::Zstd;
-use reproscope_formats::{Blob, Format, Limits, Opened};
+use reproscope_formats::{Limits, Opened};
 
 fn zstd(args: &str, data: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("sh")
-        .args(["-c", &format!("zstd -q -c {args}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let data = data.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "`zstd {args}` failed (is the Debian package zstd installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::filter(&format!("zstd -q -c {args}"), data, "zstd")
 }
 
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
-    Zstd.open(&Blob::from_vec(bytes.to_vec()), "x.zst", limits)
-        .map_err(|e| e.message)
+    common::open_with(&Zstd, bytes, "x.zst", limits)
 }
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
     open_with(bytes, &Limits::default())
-}
-
-fn data() -> Vec<u8> {
-    (0..20_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect()
 }
 
 #[test]
@@ -123,16 +101,12 @@ fn frame_needing_a_dictionary() {
         );
         std::fs::write(t.path().join(format!("{i}.json")), j).unwrap();
     }
-    let out = Command::new("sh")
-        .args([
-            "-c",
-            "zstd -q --train *.json -o dict --maxdict=4096 && zstd -q -c -D dict 7.json",
-        ])
-        .current_dir(t.path())
-        .output()
-        .expect("sh");
-    assert!(out.status.success(), "zstd --train failed (Debian package zstd)");
-    let f = out.stdout;
+    let f = common::run_sh(
+        "zstd -q --train *.json -o dict --maxdict=4096 && zstd -q -c -D dict 7.json",
+        t.path(),
+        b"",
+        "zstd",
+    );
     let id = u32::from_le_bytes(std::fs::read(t.path().join("dict")).unwrap()[4..8].try_into().unwrap());
     let e = open(&f).unwrap_err();
     assert!(
@@ -196,14 +170,5 @@ fn no_panic_on_truncation_or_corruption() {
     v.extend_from_slice(&zstd("--no-check --no-content-size -1", &data()[..3000]));
     v.extend_from_slice(b"tail");
     assert_eq!(open_with(&v, &small).unwrap().members[0].size, 6000);
-    for len in 0..v.len() {
-        let _ = open_with(&v[..len], &small);
-    }
-    for i in 0..v.len() {
-        for x in [0x01u8, 0x10, 0x80, 0xff] {
-            let mut b = v.clone();
-            b[i] ^= x;
-            let _ = open_with(&b, &small);
-        }
-    }
+    common::no_panic_on_damage(&Zstd, &v, "x.zst", &small);
 }
