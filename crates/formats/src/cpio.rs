@@ -31,7 +31,8 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::model::{
-    err, format_mode, format_time, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value,
+    err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
+    Value,
 };
 use crate::registry::Format;
 
@@ -308,26 +309,6 @@ fn stream_kind(b: &[u8]) -> Option<&'static str> {
     MAGICS.iter().find(|(m, _)| b.starts_with(m)).map(|(_, n)| *n)
 }
 
-/// Strips leading "./" and "/" (and trailing "/"); the root becomes "".
-fn normalize(raw: &str) -> &str {
-    let mut s = raw;
-    loop {
-        if let Some(r) = s.strip_prefix("./") {
-            s = r;
-        } else if let Some(r) = s.strip_prefix('/') {
-            s = r;
-        } else {
-            break;
-        }
-    }
-    let s = s.trim_end_matches('/');
-    if s == "." {
-        ""
-    } else {
-        s
-    }
-}
-
 /// What one archive contributed.
 struct ArchiveInfo {
     part: usize,
@@ -439,7 +420,7 @@ fn read_archive(
             .unwrap_or(usize::MAX)
             .min(input.len());
 
-        let norm = normalize(&name);
+        let norm = normalize_name(&name);
         if norm.is_empty() {
             // The root's own metadata still differs between builds (its mtime above all), so it
             // is kept as container fields rather than as a member named "".
@@ -820,9 +801,9 @@ mod tests {
 
     #[test]
     fn normalizes_names() {
-        assert_eq!(normalize("./etc/"), "etc");
-        assert_eq!(normalize("/./a"), "a");
-        assert_eq!(normalize("."), "");
-        assert_eq!(normalize("./"), "");
+        assert_eq!(normalize_name("./etc/"), "etc");
+        assert_eq!(normalize_name("/./a"), "a");
+        assert_eq!(normalize_name("."), "");
+        assert_eq!(normalize_name("./"), "");
     }
 }

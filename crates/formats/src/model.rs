@@ -346,6 +346,27 @@ pub fn format_time(t: i64) -> String {
     )
 }
 
+/// A member name as archives store it, made comparable: leading "./" and "/" and a trailing
+/// "/" stripped; the root ("." or "/") becomes "". Readers keep the raw name where it matters.
+pub fn normalize_name(raw: &str) -> &str {
+    let mut s = raw;
+    loop {
+        if let Some(r) = s.strip_prefix("./") {
+            s = r;
+        } else if let Some(r) = s.strip_prefix('/') {
+            s = r;
+        } else {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('/');
+    if s == "." {
+        ""
+    } else {
+        s
+    }
+}
+
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);

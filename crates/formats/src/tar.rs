@@ -26,7 +26,8 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::model::{
-    err, format_mode, format_time, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value,
+    err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
+    Value,
 };
 use crate::registry::Format;
 
@@ -172,26 +173,6 @@ fn cstr(b: &[u8]) -> &[u8] {
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// Strips leading "./" and "/" (and trailing "/"); the root becomes "".
-fn normalize(raw: &str) -> &str {
-    let mut s = raw;
-    loop {
-        if let Some(r) = s.strip_prefix("./") {
-            s = r;
-        } else if let Some(r) = s.strip_prefix('/') {
-            s = r;
-        } else {
-            break;
-        }
-    }
-    let s = s.trim_end_matches('/');
-    if s == "." {
-        ""
-    } else {
-        s
-    }
 }
 
 /// One pax record, in header order.
@@ -632,7 +613,7 @@ impl Reader<'_> {
             _ if v7_dir => (S_IFDIR, EntryKind::Dir, false, typeflag != b'0'),
             b'0' => (S_IFREG, EntryKind::File, true, false),
             b'1' => {
-                let target = normalize(&link_raw).to_string();
+                let target = normalize_name(&link_raw).to_string();
                 (S_IFREG, EntryKind::HardLink { target }, true, false)
             }
             b'2' => (S_IFLNK, EntryKind::Symlink { target: link_raw }, false, false),
@@ -745,7 +726,7 @@ impl Reader<'_> {
             }
         }
 
-        let norm = normalize(&name).to_string();
+        let norm = normalize_name(&name).to_string();
         if norm.is_empty() {
             if !matches!(kind, EntryKind::Dir) {
                 return Err(loc.error("empty name"));
@@ -1153,9 +1134,9 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(normalize("./usr/bin/"), "usr/bin");
-        assert_eq!(normalize("/./etc"), "etc");
-        assert_eq!(normalize("./"), "");
-        assert_eq!(normalize("."), "");
+        assert_eq!(normalize_name("./usr/bin/"), "usr/bin");
+        assert_eq!(normalize_name("/./etc"), "etc");
+        assert_eq!(normalize_name("./"), "");
+        assert_eq!(normalize_name("."), "");
     }
 }

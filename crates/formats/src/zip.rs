@@ -16,7 +16,7 @@
 use flate2::{Decompress, FlushDecompress, Status};
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
-use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
+use crate::model::{err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 use crate::stream::{self, Step};
 
@@ -753,21 +753,6 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
     f
 }
 
-/// Member names like tar's and cpio's: no leading "./" or "/", no trailing "/".
-fn normalize(raw: &str) -> &str {
-    let mut s = raw;
-    loop {
-        if let Some(r) = s.strip_prefix("./") {
-            s = r;
-        } else if let Some(r) = s.strip_prefix('/') {
-            s = r;
-        } else {
-            break;
-        }
-    }
-    s.trim_end_matches('/')
-}
-
 fn member(
     blob: &Blob,
     e: &Entry,
@@ -777,7 +762,7 @@ fn member(
     notes: &mut Vec<String>,
 ) -> Result<Member, FormatError> {
     let fields = entry_fields(e, counts, notes);
-    let name = normalize(&e.name).to_string();
+    let name = normalize_name(&e.name).to_string();
     if e.name.starts_with('/') || e.name.split(['/', '\\']).any(|c| c == "..") {
         counts.push(
             notes,
@@ -1046,8 +1031,8 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(normalize("./a/b/"), "a/b");
-        assert_eq!(normalize("/etc/passwd"), "etc/passwd");
+        assert_eq!(normalize_name("./a/b/"), "a/b");
+        assert_eq!(normalize_name("/etc/passwd"), "etc/passwd");
         assert_eq!(decode_name(b"caf\x82", false), "café");
         assert_eq!(decode_name("café".as_bytes(), false), "café");
         assert_eq!(cp437(0xff), '\u{a0}');
