@@ -89,9 +89,19 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
 
 /// Field changes, comments, byte ranges and the diff of one node, indented under it.
 fn node_body(p: &Painter, d: &Difference, prefix: &str, out: &mut String) {
-    for f in &d.fields {
-        let code = if f.derived.is_some() { "2" } else { "33" };
-        let _ = writeln!(out, "{prefix}  {}", p.paint(code, &describe_field(f)));
+    for f in d.fields.iter().filter(|f| f.derived.is_none()) {
+        let _ = writeln!(out, "{prefix}  {}", p.paint("33", &describe_field(f)));
+    }
+    // Changes that only follow from others take one line here; the JSON report has them whole.
+    let derived: Vec<&str> = d
+        .fields
+        .iter()
+        .filter(|f| f.derived.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    if !derived.is_empty() {
+        let line = format!("also differ, as a consequence: {}", derived.join(", "));
+        let _ = writeln!(out, "{prefix}  {}", p.paint("2", &line));
     }
     for c in &d.comments {
         let _ = writeln!(out, "{prefix}  {}", p.paint("2", &format!("# {c}")));
