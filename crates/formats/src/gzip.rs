@@ -9,7 +9,7 @@ use std::io::Write;
 
 use flate2::{Compression, Decompress, FlushDecompress, Status};
 
-use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
+use crate::model::{err, Blob, Field, FormatError, Limits, Opened, Value};
 use crate::registry::Format;
 
 pub struct Gzip;
@@ -148,38 +148,10 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     if out.capacity() - out.len() > out.len() / 8 {
         out.shrink_to_fit();
     }
-    let content = Member {
-        name: member_name(name),
-        kind: EntryKind::File,
-        fields: Vec::new(),
-        size: out.len() as u64,
-        data: Some(Data::Blob(Blob::from_vec(out))),
-    };
-    let mut members = vec![content];
-
-    let rest = &input[pos..];
-    if !rest.is_empty() {
-        let zeros = rest.iter().take_while(|&&b| b == 0).count();
-        if zeros > 0 {
-            notes.push(format!("{zeros} bytes of zero padding after the gzip stream"));
-        }
-        if zeros < rest.len() {
-            // Kept as a member so the engine can identify and open it: an initrd can be a gzip'd
-            // cpio followed by another compressed cpio (the kernel skips zero padding between).
-            let at = pos + zeros;
-            let len = input.len() - at;
-            notes.push(format!(
-                "{len} bytes of non-gzip data after the gzip stream at offset {at:#x}, listed as member trailing@{at:#x}"
-            ));
-            members.push(Member {
-                name: format!("trailing@{at:#x}"),
-                kind: EntryKind::Section,
-                fields: vec![Field::new("offset", Value::Offset(at as u64))],
-                size: len as u64,
-                data: Some(Data::Blob(data.slice(at..input.len()))),
-            });
-        }
-    }
+    let mut members = vec![crate::stream::content_member(out, member_name(name))];
+    // Kept as a member so the engine can open it: an initrd can be a gzip'd cpio followed by
+    // another compressed cpio (the kernel skips zero padding between them).
+    crate::stream::trailing(data, pos, "gzip stream", &mut notes, &mut members);
 
     Ok(Opened {
         fields,
@@ -378,15 +350,7 @@ fn os_name(os: u8) -> &'static str {
 /// The decompressed member's name: the node's file name without its gzip suffix
 /// (`x.cpio.gz` → `x.cpio`, `x.tgz` → `x.tar`), or "content" when it has none.
 pub fn member_name(node: &str) -> String {
-    let base = node.rsplit('/').next().unwrap_or(node);
-    let lower = base.to_ascii_lowercase();
-    for (suffix, replacement) in [(".gz", ""), (".gzip", ""), (".tgz", ".tar")] {
-        if lower.ends_with(suffix) && base.len() > suffix.len() {
-            // The suffix is ASCII, so this cut is on a char boundary.
-            return format!("{}{replacement}", &base[..base.len() - suffix.len()]);
-        }
-    }
-    "content".to_string()
+    crate::stream::member_name(node, &[(".gz", ""), (".gzip", ""), (".tgz", ".tar")])
 }
 
 /// A deterministic single-member gzip of `data`: mtime 0, no name, OS Unix (3), XFL set the way
@@ -435,7 +399,7 @@ mod tests {
         assert!(Gzip.identify(&gz, ""));
         let o = open_bytes(gz, "x.gz").unwrap();
         assert_eq!(o.members.len(), 1);
-        let Some(Data::Blob(b)) = &o.members[0].data else {
+        let Some(crate::Data::Blob(b)) = &o.members[0].data else {
             panic!()
         };
         assert_eq!(&**b, &data[..]);
