@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
+use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::model::{
     err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
     Value,
@@ -37,15 +38,6 @@ use crate::model::{
 use crate::registry::Format;
 
 pub struct Cpio;
-
-const S_IFMT: u32 = 0o170000;
-const S_IFREG: u32 = 0o100000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFCHR: u32 = 0o020000;
-const S_IFBLK: u32 = 0o060000;
-const S_IFIFO: u32 = 0o010000;
-const S_IFSOCK: u32 = 0o140000;
 
 const TRAILER: &[u8] = b"TRAILER!!!";
 

@@ -30,6 +30,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK};
 use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 
@@ -52,13 +53,6 @@ const MAX_BOOT_ENTRIES: usize = 1024;
 const FLAG_DIR: u8 = 0x02;
 const FLAG_ASSOCIATED: u8 = 0x04;
 const FLAG_MULTI_EXTENT: u8 = 0x80;
-
-const S_IFMT: u32 = 0o170000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFCHR: u32 = 0o020000;
-const S_IFBLK: u32 = 0o060000;
-const S_IFIFO: u32 = 0o010000;
-const S_IFSOCK: u32 = 0o140000;
 
 /// Where `identify` looks: the standard identifier of the first volume descriptor.
 const MAGIC_AT: usize = VDS_START + 1;

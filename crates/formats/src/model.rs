@@ -289,6 +289,18 @@ pub fn err<T>(message: impl Into<String>) -> Result<T, FormatError> {
     Err(FormatError::new(message))
 }
 
+/// File type bits of a Unix mode (the values every archive format stores).
+pub mod mode_bits {
+    pub const S_IFMT: u32 = 0o170000;
+    pub const S_IFSOCK: u32 = 0o140000;
+    pub const S_IFLNK: u32 = 0o120000;
+    pub const S_IFREG: u32 = 0o100000;
+    pub const S_IFBLK: u32 = 0o060000;
+    pub const S_IFDIR: u32 = 0o040000;
+    pub const S_IFCHR: u32 = 0o020000;
+    pub const S_IFIFO: u32 = 0o010000;
+}
+
 /// `ls -l` style mode string, e.g. `-rw-r--r--` or `drwxr-xr-x`; octal for odd file types.
 pub fn format_mode(mode: u32) -> String {
     let t = match mode & 0o170000 {

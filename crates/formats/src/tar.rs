@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
+use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG};
 use crate::model::{
     err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
     Value,
@@ -34,13 +35,6 @@ use crate::registry::Format;
 pub struct Tar;
 
 const BLOCK: usize = 512;
-
-const S_IFREG: u32 = 0o100000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFCHR: u32 = 0o020000;
-const S_IFBLK: u32 = 0o060000;
-const S_IFIFO: u32 = 0o010000;
 
 /// Keys of a global pax header that apply to every later entry (all its keys also become
 /// archive fields).

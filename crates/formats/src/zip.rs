@@ -16,6 +16,7 @@
 use flate2::{Decompress, FlushDecompress, Status};
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
+use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
 use crate::model::{err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 use crate::stream::{self, Step};
@@ -36,10 +37,6 @@ const LOCAL_LEN: usize = 30;
 const FLAG_ENCRYPTED: u16 = 0x0001;
 const FLAG_DESCRIPTOR: u16 = 0x0008;
 const FLAG_UTF8: u16 = 0x0800;
-
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
 
 /// At most this many notes of one kind; the rest are counted in one line.
 const MAX_NOTES: usize = 20;
