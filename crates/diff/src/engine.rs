@@ -164,6 +164,7 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     }
     let mut layer_fields = compare_fields(&v1.fields, &v2.fields);
     // Checksums and sizes of a layer follow from its content, which differs here.
+    // Compared once here and reused below: the content may be a large decompressed stream.
     let content_same = v1.members.is_none() && v1.content[..] == v2.content[..];
     if !content_same {
         for f in &mut layer_fields {
@@ -194,7 +195,7 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
             Ok(())
         }
         _ => {
-            if v1.content.len() == v2.content.len() && v1.content[..] == v2.content[..] {
+            if content_same || (v1.members.is_some() && v1.content[..] == v2.content[..]) {
                 if !v1.formats.is_empty() {
                     d.comments.push(format!(
                         "{} bytes differ; the decompressed content is identical",
