@@ -50,16 +50,6 @@ pub fn measure_bytes(data: &[u8], name: &str) -> Result<Measured> {
     })
 }
 
-/// nitro-cli's "Measurements" object.
-pub fn measurements_json(m: &eif::Measurements) -> serde_json::Value {
-    let mut o = serde_json::Map::new();
-    o.insert("HashAlgorithm".into(), json!(m.hash_algorithm));
-    for (i, v) in m.pcrs() {
-        o.insert(format!("PCR{i}"), json!(v));
-    }
-    json!({ "Measurements": o })
-}
-
 pub fn run(a: Args) -> Result<u8> {
     let mut all = serde_json::Map::new();
     for (k, f) in a.files.iter().enumerate() {
@@ -75,7 +65,12 @@ pub fn run(a: Args) -> Result<u8> {
                 println!("{v} PCR{i}");
             }
         } else if a.json {
-            let mut v = m.eif.as_ref().map(measurements_json).unwrap_or_else(|| json!({}));
+            // nitro-cli's shape: {"Measurements": {"HashAlgorithm": ..., "PCR0": ...}}.
+            let mut v = m
+                .eif
+                .as_ref()
+                .map(|e| json!({ "Measurements": e.to_json() }))
+                .unwrap_or_else(|| json!({}));
             v["sha256"] = json!(m.sha256);
             v["sha384"] = json!(m.sha384);
             all.insert(name, v);
