@@ -71,6 +71,36 @@ impl Blob {
     pub fn as_bytes(&self) -> &[u8] {
         &self.backing.bytes()[self.start..self.start + self.len]
     }
+
+    /// True when the bytes are a mapped file (an input or a spilled stream), not heap memory.
+    pub fn is_mapped(&self) -> bool {
+        matches!(*self.backing, Backing::Mmap(_))
+    }
+
+    /// Tells the kernel the mapped pages inside `r` (relative to this blob) are not needed for
+    /// now: they leave resident memory and are read back from the file if touched again. Only
+    /// whole pages inside the range are dropped; heap blobs are left alone.
+    pub fn release(&self, r: Range<usize>) {
+        let Backing::Mmap(map) = &*self.backing else {
+            return;
+        };
+        const PAGE: usize = 4096;
+        let end = r.end.min(self.len);
+        let start = r.start.min(end);
+        let (abs_start, abs_end) = (self.start + start, self.start + end);
+        let first = abs_start.div_ceil(PAGE) * PAGE;
+        let last = abs_end / PAGE * PAGE;
+        if last > first {
+            // SAFETY: the map is read-only and file-backed, so dropping pages loses nothing:
+            // any later read faults them back in from the file.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, last - first) };
+        }
+    }
+
+    /// [`Blob::release`] of the whole blob.
+    pub fn release_all(&self) {
+        self.release(0..self.len);
+    }
 }
 
 impl Deref for Blob {
@@ -86,23 +116,165 @@ impl fmt::Debug for Blob {
     }
 }
 
-/// Where a member's bytes come from: already in memory, or a file to map when needed
-/// (so a directory of thousands of files does not hold thousands of maps at once).
+/// Where a member's bytes come from: already in memory, a file to map when needed (so a
+/// directory of thousands of files does not hold thousands of maps at once), or stored bytes to
+/// decode when needed (so opening a zip or squashfs decompresses nothing up front).
 #[derive(Clone, Debug)]
 pub enum Data {
     Blob(Blob),
     File(PathBuf),
+    Lazy(Arc<dyn Loader>),
+}
+
+/// Content produced on demand, typically by decompressing stored bytes.
+pub trait Loader: Send + Sync + fmt::Debug {
+    /// Produces the content. Large output should go through [`Sink`] so it spills to disk.
+    fn load(&self, limits: &Limits) -> Result<Blob, FormatError>;
+    /// What determines the content without producing it: a method tag (with every parameter
+    /// that affects decoding) and the stored bytes. Equal fingerprints mean equal content, so
+    /// the engine can skip decoding; `None` when there is no cheap answer.
+    fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
+        None
+    }
 }
 
 impl Data {
     pub fn load(&self) -> Result<Blob, FormatError> {
+        self.load_with(&Limits::default())
+    }
+
+    pub fn load_with(&self, limits: &Limits) -> Result<Blob, FormatError> {
         match self {
             Data::Blob(b) => Ok(b.clone()),
             Data::File(p) => {
                 Blob::from_file(p).map_err(|e| FormatError::new(format!("cannot read {}: {e}", p.display())))
             }
+            Data::Lazy(l) => l.load(limits),
         }
     }
+
+    /// True when both are known to hold the same bytes without loading them.
+    pub fn known_equal(&self, other: &Data) -> bool {
+        match (self, other) {
+            (Data::Blob(a), Data::Blob(b)) => a.len() == b.len() && blobs_equal(a, b),
+            (Data::Lazy(a), Data::Lazy(b)) => match (a.fingerprint(), b.fingerprint()) {
+                (Some((ta, pa)), Some((tb, pb))) => {
+                    ta == tb && pa.len() == pb.len() && pa.iter().zip(&pb).all(|(x, y)| blobs_equal(x, y))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Byte equality in chunks, giving mapped pages back as it goes, so comparing two large mapped
+/// inputs does not hold both in resident memory.
+pub fn blobs_equal(a: &Blob, b: &Blob) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if Arc::ptr_eq(&a.backing, &b.backing) && a.start == b.start {
+        return true;
+    }
+    const CHUNK: usize = 8 << 20;
+    let mut at = 0;
+    while at < a.len() {
+        let end = (at + CHUNK).min(a.len());
+        if a[at..end] != b[at..end] {
+            return false;
+        }
+        a.release(at..end);
+        b.release(at..end);
+        at = end;
+    }
+    true
+}
+
+/// Collects decoded output in memory up to a threshold, then in an anonymous temporary file
+/// (deleted by the OS on every exit path) that is mapped when done. This keeps resident memory
+/// bounded whatever a stream decompresses to.
+pub struct Sink {
+    buf: Vec<u8>,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    written: u64,
+    max: u64,
+}
+
+/// Output above this size goes to a temporary file instead of memory.
+pub const SPILL_THRESHOLD: usize = 32 << 20;
+
+impl Sink {
+    /// `hint` is the expected size (trusted only to pick memory vs disk and a first capacity);
+    /// `max` the most bytes allowed (the caller's decompression limit).
+    pub fn new(hint: Option<u64>, max: u64) -> Sink {
+        let cap = hint.map_or(1 << 16, |h| h.min(SPILL_THRESHOLD as u64) as usize);
+        Sink {
+            buf: Vec::with_capacity(cap),
+            file: None,
+            written: 0,
+            max,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Appends bytes; fails when the total would pass the limit or the temporary file fails.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), FormatError> {
+        use std::io::Write;
+        let total = self.written + bytes.len() as u64;
+        if total > self.max {
+            return err(format!("decompressed size exceeds limit of {} bytes", self.max));
+        }
+        if self.file.is_none() && self.buf.len() + bytes.len() > SPILL_THRESHOLD {
+            let f = tempfile::tempfile().map_err(|e| FormatError::new(format!("cannot create temporary file: {e}")))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            w.write_all(&self.buf).map_err(spill_error)?;
+            self.buf = Vec::new();
+            self.file = Some(w);
+        }
+        match &mut self.file {
+            Some(w) => w.write_all(bytes).map_err(spill_error)?,
+            None => self.buf.extend_from_slice(bytes),
+        }
+        self.written = total;
+        Ok(())
+    }
+
+    /// The collected bytes: the vector itself, or the temporary file mapped read-only.
+    pub fn finish(self) -> Result<Blob, FormatError> {
+        match self.file {
+            None => {
+                let mut v = self.buf;
+                if v.capacity() - v.len() > v.len() / 8 {
+                    v.shrink_to_fit();
+                }
+                Ok(Blob::from_vec(v))
+            }
+            Some(w) => {
+                let f = w.into_inner().map_err(|e| spill_error(e.into_error()))?;
+                // SAFETY: the file is anonymous (no other process can open it) and we stopped
+                // writing; the map is read-only.
+                let map = unsafe { memmap2::Mmap::map(&f) }.map_err(spill_error)?;
+                let len = map.len();
+                Ok(Blob {
+                    backing: Arc::new(Backing::Mmap(map)),
+                    start: 0,
+                    len,
+                })
+            }
+        }
+    }
+}
+
+fn spill_error(e: std::io::Error) -> FormatError {
+    FormatError::new(format!("cannot write temporary file: {e}"))
 }
 
 /// A typed metadata value. The type is what lets the explainer tell a timestamp from an offset.
