@@ -50,22 +50,28 @@ pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) 
     }
 }
 
-/// "… differ: 1 changed, 1 added, 1 removed" — counts nodes with changes of their own,
-/// the top node included (its own metadata may be all that differs).
+/// "… differ: 1 changed, 1 added, 1 removed" (and ", 1 renamed" when any were) — counts nodes
+/// with changes of their own, the top node included (its own metadata may be all that differs).
 pub fn summary(d: &Difference) -> String {
     use reproscope_diff::Change;
-    let (mut changed, mut added, mut removed) = (0, 0, 0);
+    let (mut changed, mut added, mut removed, mut renamed) = (0, 0, 0, 0);
     d.walk(&mut |_, n| {
         if n.has_own_change() {
             match n.change {
                 Change::Changed => changed += 1,
                 Change::Added => added += 1,
                 Change::Removed => removed += 1,
+                Change::Renamed => renamed += 1,
             }
         }
     });
+    let renamed = if renamed > 0 {
+        format!(", {renamed} renamed")
+    } else {
+        String::new()
+    };
     format!(
-        "{} and {} differ: {changed} changed, {added} added, {removed} removed",
+        "{} and {} differ: {changed} changed, {added} added, {removed} removed{renamed}",
         d.source1, d.source2
     )
 }

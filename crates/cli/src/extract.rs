@@ -34,8 +34,8 @@ pub struct ExtractArgs {
     recursive: bool,
 }
 
-fn open(blob: Blob, name: &str, file: &str, path: &[String]) -> Result<NodeView> {
-    Ok(open_node(blob, name, &Limits::default(), file, path, MAX_LAYERS)?)
+fn open(blob: Blob, name: &str, file: &str, path: &[String]) -> std::result::Result<NodeView, reproscope_diff::Error> {
+    open_node(blob, name, &Limits::default(), file, path, MAX_LAYERS)
 }
 
 pub fn ls(a: LsArgs) -> Result<u8> {
@@ -97,11 +97,18 @@ fn list(
             cols.push(human_size(blob.len() as u64));
             cols.push(format!("sha256 {}", digest(&blob)));
             if depth > 0 && !matches!(m.kind, EntryKind::HardLink { .. }) {
-                let v = open(blob, base(&m.name), file, path)?;
-                if let Some(f) = v.format_label() {
-                    cols.push(f);
+                match open(blob, base(&m.name), file, path) {
+                    Ok(v) => {
+                        if let Some(f) = v.format_label() {
+                            cols.push(f);
+                        }
+                        child = Some(v);
+                    }
+                    // A regular file that only looks like a container (test data, a broken
+                    // sample) is listed as it is; structure stays strict.
+                    Err(e) if m.kind == EntryKind::File => cols.push(format!("cannot open: {}", e.message)),
+                    Err(e) => return Err(e.into()),
                 }
-                child = Some(v);
             }
             path.pop();
         }
@@ -261,7 +268,15 @@ impl Extractor {
                         let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(md | 0o200));
                     }
                     if self.recursive {
-                        let v = open(blob, base(&m.name), &self.file, path)?;
+                        let v = match open(blob, base(&m.name), &self.file, path) {
+                            Ok(v) => v,
+                            // A regular file that only looks like a container stays a file.
+                            Err(e) if m.kind == EntryKind::File => {
+                                eprintln!("reproscope: note: {e}; extracted as a plain file");
+                                NodeView::plain(Blob::from_vec(Vec::new()))
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
                         let mut sub = dest.clone().into_os_string();
                         sub.push(".d");
                         let sub = PathBuf::from(sub);

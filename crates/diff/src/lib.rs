@@ -8,7 +8,9 @@
 mod bytes;
 mod engine;
 mod error;
+mod json;
 mod node;
+mod rename;
 mod textdiff;
 mod tree;
 
@@ -16,4 +18,5 @@ pub use bytes::{byte_ranges, ByteRange};
 pub use engine::{compare_blobs, compare_paths, Options, Progress};
 pub use error::Error;
 pub use node::{open_node, NodeView};
+pub use rename::MIN_SIMILARITY;
 pub use tree::{Change, Difference, FieldChange};

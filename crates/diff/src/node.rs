@@ -22,6 +22,18 @@ pub struct NodeView {
 }
 
 impl NodeView {
+    /// Content that is not opened as any format.
+    pub fn plain(content: Blob) -> NodeView {
+        NodeView {
+            formats: Vec::new(),
+            fields: Vec::new(),
+            notes: Vec::new(),
+            members: None,
+            content,
+            text: None,
+        }
+    }
+
     pub fn format_label(&self) -> Option<String> {
         (!self.formats.is_empty()).then(|| self.formats.join("+"))
     }
@@ -57,6 +69,9 @@ pub fn open_node(
             }
             Error::new(file, &p, format!("{}: {}", format.name(), e.message))
         })?;
+        // Parsing touched pages all over a mapped input (headers between member data); members
+        // fault their own pages back in when compared, so let these go now.
+        view.content.release_all();
         view.formats.push(format.name());
         view.notes.extend(opened.notes);
         if is_stream(format.name()) && opened.members.len() == 1 {

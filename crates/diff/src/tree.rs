@@ -13,6 +13,9 @@ pub enum Change {
     Added,
     /// Only in the first input.
     Removed,
+    /// One member under another name in each input (`source1` the old, `source2` the new name),
+    /// paired by content or by its path inside a renamed directory; compared like any pair.
+    Renamed,
 }
 
 /// One metadata field that differs; `None` where a side lacks the field.
@@ -61,6 +64,10 @@ pub struct Difference {
     /// Size of each side in bytes, when known.
     pub size1: Option<u64>,
     pub size2: Option<u64>,
+    /// For a renamed member: how much of the content both sides share, in percent; 100 only for
+    /// identical bytes. `None` when it was paired by its path inside a renamed directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<u8>,
 }
 
 impl Difference {
@@ -79,6 +86,7 @@ impl Difference {
             details: Vec::new(),
             size1: None,
             size2: None,
+            similarity: None,
         }
     }
 

@@ -54,8 +54,8 @@ struct StreamInfo {
 fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), None, 8, max_out));
-    let (streams, end) = decode(input, &mut out, max_out)?;
+    let mut out = stream::Out::new(None, max_out).with_input(data);
+    let (streams, end) = decode(input, &mut out)?;
 
     let mut fields = vec![Field::new("streams", Value::Int(streams.len() as i64))];
     for (i, s) in streams.iter().enumerate() {
@@ -81,7 +81,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             streams.len()
         ));
     }
-    let mut members = vec![stream::content_member(out, member_name(name))];
+    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
     stream::trailing(data, end, "bzip2 stream", &mut notes, &mut members);
     Ok(Opened {
         fields,
@@ -93,7 +93,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
 
 /// Decompresses every bzip2 stream at the start of `input` onto `out`; returns the streams and
 /// the offset after the last one.
-fn decode(input: &[u8], out: &mut Vec<u8>, max_out: usize) -> Result<(Vec<StreamInfo>, usize), FormatError> {
+fn decode(input: &[u8], out: &mut stream::Out) -> Result<(Vec<StreamInfo>, usize), FormatError> {
     let mut streams = Vec::new();
     let mut pos = 0usize;
     loop {
@@ -114,10 +114,11 @@ fn decode(input: &[u8], out: &mut Vec<u8>, max_out: usize) -> Result<(Vec<Stream
             ));
         }
         let mut d = Decompress::new(false);
-        let ended = stream::drive(out, max_out, |o| {
+        let ended = stream::drive(out, |o| {
             let (in0, out0) = (d.total_in(), d.total_out());
             let at = usize::try_from(in0).unwrap_or(usize::MAX).min(h.len());
-            let status = d.decompress_vec(&h[at..], o).map_err(|e| {
+            o.consumed(pos + at);
+            let status = d.decompress_vec(&h[at..], &mut o.chunk).map_err(|e| {
                 let near = pos.saturating_add(usize::try_from(d.total_in()).unwrap_or(0));
                 FormatError::new(match e {
                     BzError::Data => {
@@ -173,13 +174,13 @@ fn combined_crc(s: &[u8]) -> Option<u32> {
 
 /// Decompresses complete bzip2 data (all streams, nothing after them), for containers that
 /// embed it (zip method 12).
-pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 64, max_out));
-    let (_, end) = decode(input, &mut out, max_out)?;
+pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+    let mut out = stream::Out::new(hint, max_out);
+    let (_, end) = decode(input, &mut out)?;
     if end != input.len() {
         return err(format!("data after the bzip2 stream at offset {end:#x}"));
     }
-    Ok(out)
+    out.finish()
 }
 
 #[cfg(test)]

@@ -312,7 +312,7 @@ struct ArchiveInfo {
 /// Reads one archive starting at `start`, appending its entries; returns the offset just past
 /// its trailer (and the trailer's padding, as far as the input goes).
 fn read_archive(
-    input: &[u8],
+    blob: &Blob,
     start: usize,
     part: usize,
     limits: &Limits,
@@ -320,11 +320,14 @@ fn read_archive(
     notes: &mut Vec<String>,
     root: &mut Vec<Field>,
 ) -> Result<(usize, ArchiveInfo), FormatError> {
+    let input: &[u8] = blob;
     let mut pos = start;
     let mut index = 0usize;
     let mut variant = None;
     let mut listed = 0usize;
+    let mut released = start;
     loop {
+        blob.release_behind(pos, &mut released);
         index += 1;
         let loc = Loc {
             part,
@@ -461,7 +464,7 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
     let mut part = 0usize;
     loop {
         part += 1;
-        let (end, info) = read_archive(input, pos, part, limits, &mut entries, &mut notes, &mut root_fields)?;
+        let (end, info) = read_archive(blob, pos, part, limits, &mut entries, &mut notes, &mut root_fields)?;
         archives.push(info);
         // The kernel skips zero bytes between concatenated parts.
         let zeros = input[end..].iter().take_while(|&&b| b == 0).count();

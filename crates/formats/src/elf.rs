@@ -82,7 +82,23 @@ impl Format for Elf {
     }
 
     fn identify(&self, head: &[u8], _name: &str) -> bool {
-        head.starts_with(MAGIC)
+        // More than the magic: "\x7fELF" also occurs inside other data (a loader's .rodata
+        // holds the string), which must stay plain bytes. A real header has a known class and
+        // encoding, version 1, and the header size of its class.
+        if !head.starts_with(MAGIC) || head.len() < 52 || head[6] != 1 {
+            return false;
+        }
+        let (at, want) = match head[4] {
+            1 => (40, 52u16),
+            2 => (52, 64u16),
+            _ => return false,
+        };
+        let ehsize = match head[5] {
+            1 => u16::from_le_bytes([head[at], head[at + 1]]),
+            2 => u16::from_be_bytes([head[at], head[at + 1]]),
+            _ => return false,
+        };
+        ehsize == want
     }
 
     fn open(&self, data: &Blob, _name: &str, limits: &Limits) -> Result<Opened, FormatError> {

@@ -11,6 +11,7 @@ use flate2::{Compression, Decompress, FlushDecompress, Status};
 
 use crate::model::{err, Blob, Field, FormatError, Limits, Opened, Value};
 use crate::registry::Format;
+use crate::stream::Step;
 
 pub struct Gzip;
 
@@ -59,19 +60,15 @@ struct Header {
 fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = data;
     let max_out = usize::try_from(limits.max_decompressed).unwrap_or(usize::MAX);
-    let mut out: Vec<u8> = Vec::new();
     // The last four bytes are the last member's ISIZE when nothing trails the stream; for a
-    // single-member stream that is the whole output (mod 2^32), so one allocation usually fits.
+    // single-member stream that is the whole output (mod 2^32): a hint for memory vs disk.
     let hint = input
         .len()
         .checked_sub(4)
         .and_then(|at| input.get(at..))
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .unwrap_or(0)
-        .saturating_add(1)
-        .min(input.len().saturating_mul(HINT_RATIO).saturating_add(1 << 20))
-        .min(max_out.saturating_add(1));
-    out.reserve_exact(hint);
+        .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .map(|h| h.min((input.len() as u64).saturating_mul(HINT_RATIO as u64)));
+    let mut out = crate::stream::Out::new(hint, max_out).with_input(data);
 
     let mut fields = Vec::new();
     let mut notes = Vec::new();
@@ -86,9 +83,9 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         };
         let header = parse_header(input, pos, index)?;
         let body = pos + header.len;
-        let out_start = out.len();
+        let out_start = out.total();
         inflater.reset(false);
-        inflate_member(&mut inflater, &input[body..], &mut out, max_out, index, body)?;
+        inflate_member(&mut inflater, &input[body..], &mut out, index, body)?;
         let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
         let trailer = body.saturating_add(consumed);
         let Some(t) = input.get(trailer..trailer.saturating_add(8)).filter(|t| t.len() == 8) else {
@@ -99,19 +96,18 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         };
         let stored_crc = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
         let stored_size = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
-        let produced = &out[out_start..];
-        let crc = crc32fast::hash(produced);
+        let produced = out.total() - out_start;
+        let crc = out.take_crc()?;
         if crc != stored_crc {
             return err(format!(
                 "gzip member {index}: CRC mismatch (stored {stored_crc:#010x}, computed {crc:#010x})"
             ));
         }
         // ISIZE is the size modulo 2^32 (RFC 1952), so truncation here is the definition.
-        let size32 = produced.len() as u32;
+        let size32 = produced as u32;
         if size32 != stored_size {
             return err(format!(
-                "gzip member {index}: size mismatch (stored ISIZE {stored_size}, decompressed {} bytes)",
-                produced.len()
+                "gzip member {index}: size mismatch (stored ISIZE {stored_size}, decompressed {produced} bytes)"
             ));
         }
 
@@ -144,11 +140,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     }
     notes.push(format!("CRC-32 and size verified for {index} gzip member(s)"));
 
-    // Doubling can leave up to half the buffer unused; the Blob keeps it for its whole life.
-    if out.capacity() - out.len() > out.len() / 8 {
-        out.shrink_to_fit();
-    }
-    let mut members = vec![crate::stream::content_member(out, member_name(name))];
+    let mut members = vec![crate::stream::content_member(out.finish()?, member_name(name))];
     // Kept as a member so the engine can open it: an initrd can be a gzip'd cpio followed by
     // another compressed cpio (the kernel skips zero padding between them).
     crate::stream::trailing(data, pos, "gzip stream", &mut notes, &mut members);
@@ -237,59 +229,47 @@ fn parse_header(input: &[u8], start: usize, index: usize) -> Result<Header, Form
     })
 }
 
-/// Inflates one raw deflate body onto the end of `out`, growing it as needed but never past
-/// `max_out` bytes in total (the decompression-bomb guard).
+/// Inflates one raw deflate body onto `out` (which enforces the decompression-bomb limit).
 fn inflate_member(
     d: &mut Decompress,
     body: &[u8],
-    out: &mut Vec<u8>,
-    max_out: usize,
+    out: &mut crate::stream::Out,
     index: usize,
     body_offset: usize,
 ) -> Result<(), FormatError> {
-    loop {
-        if out.len() == out.capacity() {
-            // One byte of headroom past the limit tells "exactly at the limit" from "over it".
-            let cap_max = max_out.saturating_add(1);
-            if out.len() >= cap_max {
-                return err(format!("decompressed size exceeds limit of {max_out} bytes"));
-            }
-            let want = out
-                .len()
-                .saturating_mul(2)
-                .max(out.len().saturating_add(1 << 16))
-                .min(cap_max);
-            out.reserve_exact(want - out.len());
-        }
+    let ended = crate::stream::drive(out, |o| {
         let in_before = d.total_in();
         let out_before = d.total_out();
         let at = usize::try_from(in_before).unwrap_or(usize::MAX).min(body.len());
-        let status = d.decompress_vec(&body[at..], out, FlushDecompress::None).map_err(|e| {
-            FormatError::new(format!(
-                "gzip member {index}: invalid deflate data near offset {:#x}: {e}",
-                body_offset.saturating_add(usize::try_from(d.total_in()).unwrap_or(0))
-            ))
-        })?;
-        if out.len() > max_out {
-            return err(format!("decompressed size exceeds limit of {max_out} bytes"));
-        }
+        o.consumed(body_offset.saturating_add(at));
+        let status = d
+            .decompress_vec(&body[at..], &mut o.chunk, FlushDecompress::None)
+            .map_err(|e| {
+                FormatError::new(format!(
+                    "gzip member {index}: invalid deflate data near offset {:#x}: {e}",
+                    body_offset.saturating_add(usize::try_from(d.total_in()).unwrap_or(0))
+                ))
+            })?;
         match status {
-            Status::StreamEnd => return Ok(()),
+            Status::StreamEnd => Ok(Step::End),
             Status::Ok | Status::BufError => {
-                let progressed = d.total_in() != in_before || d.total_out() != out_before;
-                let input_left = usize::try_from(d.total_in()).is_ok_and(|n| n < body.len());
-                if !progressed && out.len() < out.capacity() {
-                    if input_left {
-                        return err(format!("gzip member {index}: deflate data makes no progress"));
-                    }
-                    return err(format!(
-                        "gzip member {index} truncated: the deflate data ends at offset {:#x} before its last block",
-                        body_offset.saturating_add(body.len())
-                    ));
+                if d.total_in() != in_before || d.total_out() != out_before {
+                    Ok(Step::Progress)
+                } else if usize::try_from(d.total_in()).is_ok_and(|n| n < body.len()) {
+                    err(format!("gzip member {index}: deflate data makes no progress"))
+                } else {
+                    Ok(Step::Stalled)
                 }
             }
         }
+    })?;
+    if !ended {
+        return err(format!(
+            "gzip member {index} truncated: the deflate data ends at offset {:#x} before its last block",
+            body_offset.saturating_add(body.len())
+        ));
     }
+    Ok(())
 }
 
 fn push_header_fields(fields: &mut Vec<Field>, notes: &mut Vec<String>, prefix: &str, index: usize, h: &Header) {

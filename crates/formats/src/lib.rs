@@ -15,6 +15,7 @@ pub mod elf;
 pub mod gzip;
 pub mod iso9660;
 pub mod lz4;
+pub mod squashfs;
 pub mod stream;
 pub mod tar;
 pub mod text;

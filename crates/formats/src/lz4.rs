@@ -111,7 +111,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             "skippable frame of {size} bytes at offset {at:#x}, not decompressed"
         ));
     }
-    let mut members = vec![stream::content_member(out, member_name(name))];
+    let mut members = vec![stream::content_member(Blob::from_vec(out), member_name(name))];
     stream::trailing(data, pos, "lz4 frames", &mut notes, &mut members);
     Ok(Opened {
         fields,

@@ -77,23 +77,37 @@ impl Blob {
         matches!(*self.backing, Backing::Mmap(_))
     }
 
-    /// Tells the kernel the mapped pages inside `r` (relative to this blob) are not needed for
-    /// now: they leave resident memory and are read back from the file if touched again. Only
-    /// whole pages inside the range are dropped; heap blobs are left alone.
+    /// Tells the kernel the mapped pages of `r` (relative to this blob) are not needed for now:
+    /// they leave resident memory and are read back from the file if touched again. The range
+    /// is widened to the 2 MiB-aligned blocks around it: the kernel maps a faulting page's
+    /// neighbours too ("fault-around", and whole large page-cache folios, up to 2 MiB);
+    /// dropping a neighbour's pages costs it at most a minor fault. Heap blobs are left alone.
     pub fn release(&self, r: Range<usize>) {
         let Backing::Mmap(map) = &*self.backing else {
             return;
         };
-        const PAGE: usize = 4096;
+        const AROUND: usize = 2 << 20;
         let end = r.end.min(self.len);
         let start = r.start.min(end);
-        let (abs_start, abs_end) = (self.start + start, self.start + end);
-        let first = abs_start.div_ceil(PAGE) * PAGE;
-        let last = abs_end / PAGE * PAGE;
+        if start == end {
+            return;
+        }
+        let first = (self.start + start).saturating_sub(AROUND) / AROUND * AROUND;
+        let last = ((self.start + end).saturating_add(AROUND).div_ceil(AROUND) * AROUND).min(map.len());
         if last > first {
             // SAFETY: the map is read-only and file-backed, so dropping pages loses nothing:
-            // any later read faults them back in from the file.
+            // any later read faults them back in from the file. `first` is page-aligned and the
+            // range ends within the map.
             let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, last - first) };
+        }
+    }
+
+    /// For sequential parsers of large inputs: gives back the pages before `pos` once it is a
+    /// few MiB past the point last released (`*mark`), so a parse does not hold the whole file.
+    pub fn release_behind(&self, pos: usize, mark: &mut usize) {
+        if pos >= *mark + (16 << 20) {
+            self.release(*mark..pos);
+            *mark = pos;
         }
     }
 
@@ -178,6 +192,10 @@ pub fn blobs_equal(a: &Blob, b: &Blob) -> bool {
         return true;
     }
     const CHUNK: usize = 8 << 20;
+    if a.len() <= CHUNK {
+        // Small: the caller releases whole batches of members.
+        return a[..] == b[..];
+    }
     let mut at = 0;
     while at < a.len() {
         let end = (at + CHUNK).min(a.len());
@@ -191,6 +209,52 @@ pub fn blobs_equal(a: &Blob, b: &Blob) -> bool {
     true
 }
 
+/// The mapped ranges a piece of work touched, one span per mapping, released together.
+#[derive(Default)]
+pub struct ReleaseSet {
+    spans: Vec<(Arc<Backing>, usize, usize)>,
+}
+
+impl ReleaseSet {
+    pub fn add(&mut self, b: &Blob) {
+        if !b.is_mapped() || b.len == 0 {
+            return;
+        }
+        let (s, e) = (b.start, b.start + b.len);
+        match self.spans.iter_mut().find(|x| Arc::ptr_eq(&x.0, &b.backing)) {
+            Some(x) => {
+                x.1 = x.1.min(s);
+                x.2 = x.2.max(e);
+            }
+            None => self.spans.push((b.backing.clone(), s, e)),
+        }
+    }
+
+    /// Adds a member's bytes: the blob itself, or the stored bytes a lazy loader decodes.
+    pub fn add_data(&mut self, d: &Data) {
+        match d {
+            Data::Blob(b) => self.add(b),
+            Data::Lazy(l) => {
+                for piece in l.fingerprint().map(|f| f.1).unwrap_or_default() {
+                    self.add(&piece);
+                }
+            }
+            Data::File(_) => {}
+        }
+    }
+
+    pub fn release(self) {
+        for (backing, start, end) in self.spans {
+            Blob {
+                backing,
+                start,
+                len: end - start,
+            }
+            .release_all();
+        }
+    }
+}
+
 /// Collects decoded output in memory up to a threshold, then in an anonymous temporary file
 /// (deleted by the OS on every exit path) that is mapped when done. This keeps resident memory
 /// bounded whatever a stream decompresses to.
@@ -199,6 +263,7 @@ pub struct Sink {
     file: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     max: u64,
+    spill_now: bool,
 }
 
 /// Output above this size goes to a temporary file instead of memory.
@@ -208,12 +273,15 @@ impl Sink {
     /// `hint` is the expected size (trusted only to pick memory vs disk and a first capacity);
     /// `max` the most bytes allowed (the caller's decompression limit).
     pub fn new(hint: Option<u64>, max: u64) -> Sink {
-        let cap = hint.map_or(1 << 16, |h| h.min(SPILL_THRESHOLD as u64) as usize);
+        // Announced as large: straight to disk, without first filling a buffer that size.
+        let big = hint.is_some_and(|h| h > SPILL_THRESHOLD as u64);
+        let cap = if big { 0 } else { hint.map_or(1 << 16, |h| h as usize) };
         Sink {
             buf: Vec::with_capacity(cap),
             file: None,
             written: 0,
             max,
+            spill_now: big,
         }
     }
 
@@ -232,7 +300,7 @@ impl Sink {
         if total > self.max {
             return err(format!("decompressed size exceeds limit of {} bytes", self.max));
         }
-        if self.file.is_none() && self.buf.len() + bytes.len() > SPILL_THRESHOLD {
+        if self.file.is_none() && (self.spill_now || self.buf.len() + bytes.len() > SPILL_THRESHOLD) {
             let f = tempfile::tempfile().map_err(|e| FormatError::new(format!("cannot create temporary file: {e}")))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
             w.write_all(&self.buf).map_err(spill_error)?;

@@ -30,6 +30,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &crate::zip::Zip,
     &crate::cpio::Cpio,
     &crate::ar::Ar,
+    &crate::squashfs::Squashfs,
     // After every format with a strong magic: v7 archives are recognised by name and checksum.
     &crate::tar::Tar,
 ];

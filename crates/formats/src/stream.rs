@@ -4,7 +4,7 @@
 //!
 //! gzip keeps its own copies (it came first); they behave the same way.
 
-use crate::model::{Blob, Data, EntryKind, Field, FormatError, Member, Value};
+use crate::model::{Blob, Data, EntryKind, Field, FormatError, Member, Sink, Value};
 
 /// The decompressed member's name: the node's file name without one of `suffixes` (matched
 /// case-insensitively, replaced by its partner, e.g. `(".txz", ".tar")`), or "content".
@@ -52,37 +52,103 @@ pub(crate) enum Step {
     Stalled,
 }
 
-/// Runs `step` (which decodes into the spare capacity of `out`) until the stream ends, growing
-/// `out` as needed but never past `max_out` bytes. `Ok(false)` means the decoder stalled with
-/// output space left: the input ended before the stream did (the caller words the error).
+/// Decoded output on its way to a [`Sink`]: decoders write into the spare capacity of a fixed
+/// window (`chunk`), which is handed on whenever it fills. So a stream of any size costs one
+/// window of memory here, and the sink spills to a temporary file when the output is large.
+pub(crate) struct Out {
+    pub(crate) chunk: Vec<u8>,
+    sink: Sink,
+    max: usize,
+    /// CRC-32 of everything flushed since the last [`Out::take_crc`] (gzip checks it per member).
+    crc: crc32fast::Hasher,
+    /// The compressed input, when it is a mapped file: pages already decoded are given back.
+    input: Option<Blob>,
+    released: usize,
+}
+
+const WINDOW: usize = 1 << 20;
+
+impl Out {
+    /// `hint`: the expected output size, if the format announces one (only sizes the window and
+    /// picks memory vs disk). `max_out`: the decompression limit.
+    pub(crate) fn new(hint: Option<u64>, max_out: usize) -> Out {
+        let window = hint.map_or(WINDOW, |h| usize::try_from(h).unwrap_or(WINDOW).clamp(4096, WINDOW));
+        Out {
+            chunk: Vec::with_capacity(window),
+            sink: Sink::new(hint, max_out as u64),
+            max: max_out,
+            crc: crc32fast::Hasher::new(),
+            input: None,
+            released: 0,
+        }
+    }
+
+    /// Lets [`Out::consumed`] give the pages of `input` back once they are decoded.
+    pub(crate) fn with_input(mut self, input: &Blob) -> Out {
+        if input.is_mapped() {
+            self.input = Some(input.clone());
+        }
+        self
+    }
+
+    /// Bytes produced so far.
+    pub(crate) fn total(&self) -> u64 {
+        self.sink.len() + self.chunk.len() as u64
+    }
+
+    fn flush(&mut self) -> Result<(), FormatError> {
+        self.crc.update(&self.chunk);
+        self.sink.write(&self.chunk)?;
+        self.chunk.clear();
+        Ok(())
+    }
+
+    /// The CRC-32 of the output since the previous call.
+    pub(crate) fn take_crc(&mut self) -> Result<u32, FormatError> {
+        self.flush()?;
+        Ok(std::mem::take(&mut self.crc).finalize())
+    }
+
+    /// The decoder has read the input up to `pos`: give back those pages, a few MiB at a time.
+    pub(crate) fn consumed(&mut self, pos: usize) {
+        if let Some(input) = &self.input {
+            if pos >= self.released + (16 << 20) {
+                input.release(self.released..pos);
+                self.released = pos;
+            }
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Result<Blob, FormatError> {
+        self.flush()?;
+        if let Some(input) = &self.input {
+            input.release_all();
+        }
+        self.sink.finish()
+    }
+}
+
+/// Runs `step` (which decodes into the spare capacity of `out.chunk`, and may tell
+/// [`Out::consumed`] how far it read) until the stream ends,
+/// never past the limit. `Ok(false)` means the decoder stalled with output space left: the
+/// input ended before the stream did (the caller words the error).
 pub(crate) fn drive(
-    out: &mut Vec<u8>,
-    max_out: usize,
-    mut step: impl FnMut(&mut Vec<u8>) -> Result<Step, FormatError>,
+    out: &mut Out,
+    mut step: impl FnMut(&mut Out) -> Result<Step, FormatError>,
 ) -> Result<bool, FormatError> {
     loop {
-        if out.len() == out.capacity() {
-            // One byte of headroom past the limit tells "exactly at the limit" from "over it".
-            let cap_max = max_out.saturating_add(1);
-            if out.len() >= cap_max {
-                return Err(limit_error(max_out));
-            }
-            let want = out
-                .len()
-                .saturating_mul(2)
-                .max(out.len().saturating_add(1 << 16))
-                .min(cap_max);
-            out.reserve_exact(want - out.len());
+        if out.chunk.len() == out.chunk.capacity() {
+            out.flush()?;
         }
         let status = step(out)?;
-        if out.len() > max_out {
-            return Err(limit_error(max_out));
+        if out.total() > out.max as u64 {
+            return Err(limit_error(out.max));
         }
         match status {
             Step::End => return Ok(true),
             Step::Progress => {}
             Step::Stalled => {
-                if out.len() < out.capacity() {
+                if out.chunk.len() < out.chunk.capacity() {
                     return Ok(false);
                 }
             }
@@ -91,17 +157,13 @@ pub(crate) fn drive(
 }
 
 /// The single content member of a stream format.
-pub(crate) fn content_member(mut out: Vec<u8>, name: String) -> Member {
-    // Doubling can leave up to half the buffer unused; the Blob keeps it for its whole life.
-    if out.capacity() - out.len() > out.len() / 8 {
-        out.shrink_to_fit();
-    }
+pub(crate) fn content_member(blob: Blob, name: String) -> Member {
     Member {
         name,
         kind: EntryKind::File,
         fields: Vec::new(),
-        size: out.len() as u64,
-        data: Some(Data::Blob(Blob::from_vec(out))),
+        size: blob.len() as u64,
+        data: Some(Data::Blob(blob)),
     }
 }
 
@@ -210,28 +272,46 @@ mod tests {
 
     #[test]
     fn drive_enforces_the_limit_and_reports_stalls() {
-        let mut out = Vec::new();
+        let mut out = Out::new(None, 100);
         let mut left = 100usize;
-        let ended = drive(&mut out, 100, |o| {
-            let n = left.min(o.capacity() - o.len()).min(7);
-            o.extend(std::iter::repeat_n(1u8, n));
+        let ended = drive(&mut out, |o| {
+            let n = left.min(o.chunk.capacity() - o.chunk.len()).min(7);
+            o.chunk.extend(std::iter::repeat_n(1u8, n));
             left -= n;
             Ok(if left == 0 { Step::End } else { Step::Progress })
         })
         .unwrap();
         assert!(ended);
-        assert_eq!(out.len(), 100);
+        assert_eq!(&out.finish().unwrap()[..], &[1u8; 100][..]);
 
-        let mut out = Vec::new();
-        let e = drive(&mut out, 10, |o| {
-            o.push(0);
+        let mut out = Out::new(None, 10);
+        let e = drive(&mut out, |o| {
+            o.chunk.push(0);
             Ok(Step::Progress)
         })
         .unwrap_err();
         assert_eq!(e.message, "decompressed size exceeds limit of 10 bytes");
 
-        let mut out = Vec::new();
-        assert!(!drive(&mut out, 10, |_| Ok(Step::Stalled)).unwrap());
+        let mut out = Out::new(None, 10);
+        assert!(!drive(&mut out, |_| Ok(Step::Stalled)).unwrap());
+    }
+
+    #[test]
+    fn large_output_spills_to_a_mapped_file() {
+        let total = crate::model::SPILL_THRESHOLD + 3 * WINDOW + 5;
+        let mut out = Out::new(None, usize::MAX);
+        let mut made = 0usize;
+        drive(&mut out, |o| {
+            let n = (total - made).min(o.chunk.capacity() - o.chunk.len());
+            o.chunk.extend((made..made + n).map(|i| (i % 251) as u8));
+            made += n;
+            Ok(if made == total { Step::End } else { Step::Progress })
+        })
+        .unwrap();
+        let blob = out.finish().unwrap();
+        assert!(blob.is_mapped());
+        assert_eq!(blob.len(), total);
+        assert!(blob.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
     }
 
     #[test]

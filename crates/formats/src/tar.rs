@@ -423,7 +423,9 @@ impl Reader<'_> {
         let input: &[u8] = self.blob;
         let mut pos = 0usize;
         let mut pending = Pending::default();
+        let mut released = 0usize;
         loop {
+            self.blob.release_behind(pos, &mut released);
             let index = self.listed + 1;
             let rest = &input[pos..];
             let at_end = rest.is_empty() || rest[..rest.len().min(BLOCK)].iter().all(|&b| b == 0);

@@ -70,8 +70,8 @@ pub(crate) struct StreamInfo {
 fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), None, 8, max_out));
-    let (streams, end) = decode(input, &mut out, max_out, MEMLIMIT)?;
+    let mut out = stream::Out::new(None, max_out).with_input(data);
+    let (streams, end) = decode(input, &mut out, MEMLIMIT)?;
 
     let mut fields = vec![
         Field::new("streams", Value::Int(streams.len() as i64)),
@@ -91,7 +91,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         ));
     }
 
-    let mut members = vec![stream::content_member(out, member_name(name))];
+    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
     stream::trailing(data, end, "xz stream", &mut notes, &mut members);
     Ok(Opened {
         fields,
@@ -106,15 +106,14 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
 /// after the last stream is not consumed: the caller reports it).
 pub(crate) fn decode(
     input: &[u8],
-    out: &mut Vec<u8>,
-    max_out: usize,
+    out: &mut stream::Out,
     memlimit: u64,
 ) -> Result<(Vec<StreamInfo>, usize), FormatError> {
     let mut streams: Vec<StreamInfo> = Vec::new();
     let mut pos = 0usize;
     loop {
         let index = streams.len();
-        let end = decode_stream(input, pos, index, out, max_out, memlimit)?;
+        let end = decode_stream(input, pos, index, out, memlimit)?;
         let (check, blocks) = parse_structure(&input[pos..end], index, pos)?;
         streams.push(StreamInfo {
             offset: pos,
@@ -146,8 +145,7 @@ fn decode_stream(
     input: &[u8],
     start: usize,
     index: usize,
-    out: &mut Vec<u8>,
-    max_out: usize,
+    out: &mut stream::Out,
     memlimit: u64,
 ) -> Result<usize, FormatError> {
     let h = input
@@ -178,11 +176,12 @@ fn decode_stream(
     let mut dec = Stream::new_stream_decoder(memlimit, 0)
         .map_err(|e| FormatError::new(format!("xz stream {index}: cannot start the decoder: {e:?}")))?;
     let body = &input[start..];
-    let ended = stream::drive(out, max_out, |o| {
+    let ended = stream::drive(out, |o| {
         let (in0, out0) = (dec.total_in(), dec.total_out());
         let at = usize::try_from(in0).unwrap_or(usize::MAX).min(body.len());
+        o.consumed(start + at);
         let status = dec
-            .process_vec(&body[at..], o, Action::Run)
+            .process_vec(&body[at..], &mut o.chunk, Action::Run)
             .map_err(|e| lzma_error(e, index, start.saturating_add(at), memlimit))?;
         if status == Status::StreamEnd {
             Ok(Step::End)
@@ -484,13 +483,13 @@ fn push_stream_fields(fields: &mut Vec<Field>, notes: &mut Vec<String>, i: usize
 
 /// Decompresses a complete xz file (all streams, nothing after them but zero padding), for
 /// containers that embed one (zip method 95).
-pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 8, max_out));
-    let (_, end) = decode(input, &mut out, max_out, MEMLIMIT)?;
+pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+    let mut out = stream::Out::new(hint, max_out);
+    let (_, end) = decode(input, &mut out, MEMLIMIT)?;
     if input[end..].iter().any(|&b| b != 0) {
         return err(format!("data after the xz stream at offset {end:#x}"));
     }
-    Ok(out)
+    out.finish()
 }
 
 #[cfg(test)]

@@ -4,9 +4,11 @@
 //!
 //! - Members are listed in central-directory order; names are normalized like tar and cpio
 //!   names (no leading `./` or `/`, no trailing `/`).
-//! - Data is decompressed when the archive is opened (stored entries are zero-copy slices):
-//!   stored, deflate (flate2), bzip2, LZMA, zstd and xz; every entry's CRC-32 and size are
-//!   checked. Other methods (deflate64, PPMd, ...) and encrypted entries get no data, and a note.
+//! - Data is decompressed when the engine asks for it, not when the archive is opened (so
+//!   opening a large jar costs no memory): stored, deflate (flate2), bzip2, LZMA, zstd and xz;
+//!   each entry's CRC-32 and size are checked when it is loaded. Two entries with the same
+//!   method and stored bytes are known equal without decompressing either. Other methods
+//!   (deflate64, PPMd, ...) and encrypted entries get no data, and a note.
 //! - What the local header says is compared with the central directory (name, method, flags,
 //!   time, CRC-32, sizes, via the data descriptor when there is one); disagreements are notes:
 //!   readers differ on which one they trust, a known way to smuggle content.
@@ -17,7 +19,9 @@ use flate2::{Decompress, FlushDecompress, Status};
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
 use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
-use crate::model::{err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
+use crate::model::{
+    err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Value,
+};
 use crate::registry::Format;
 use crate::stream::{self, Step};
 
@@ -40,9 +44,6 @@ const FLAG_UTF8: u16 = 0x0800;
 
 /// At most this many notes of one kind; the rest are counted in one line.
 const MAX_NOTES: usize = 20;
-
-/// Deflate expands at most about 1032:1; a lying size field must not reserve more.
-const DEFLATE_RATIO: usize = 1032;
 
 impl Format for Zip {
     fn name(&self) -> &'static str {
@@ -242,8 +243,6 @@ fn open(data: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
     }
 
     let mut counts = NoteCounter::default();
-    let max_out = stream::max_out(limits.max_decompressed);
-    let mut decompressed = 0usize;
     let mut members = Vec::with_capacity(entries.len());
     let mut seen = std::collections::HashSet::new();
     for (i, e) in entries.iter_mut().enumerate() {
@@ -255,7 +254,7 @@ fn open(data: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
                 format!("zip entry {i}: name '{}' occurs more than once", e.name),
             );
         }
-        members.push(member(data, e, max_out, &mut decompressed, &mut counts, &mut notes)?);
+        members.push(member(data, e, &mut counts, &mut notes)?);
     }
     layout_notes(input, &entries, cd.0, data, &mut notes, &mut members, &mut counts);
     counts.finish(&mut notes);
@@ -750,14 +749,7 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
     f
 }
 
-fn member(
-    blob: &Blob,
-    e: &Entry,
-    max_out: usize,
-    decompressed: &mut usize,
-    counts: &mut NoteCounter,
-    notes: &mut Vec<String>,
-) -> Result<Member, FormatError> {
+fn member(blob: &Blob, e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) -> Result<Member, FormatError> {
     let fields = entry_fields(e, counts, notes);
     let name = normalize_name(&e.name).to_string();
     if e.name.starts_with('/') || e.name.split(['/', '\\']).any(|c| c == "..") {
@@ -779,52 +771,120 @@ fn member(
             size: 0,
         });
     }
-    // The limit counts every entry's decompressed data together: all of it is held at once.
-    // Stored entries are slices of the input and take no new memory.
-    let content = content(blob, e, max_out.saturating_sub(*decompressed), counts, notes).map_err(|m| {
-        FormatError::new(if m.message.starts_with("decompressed size exceeds limit") {
-            format!(
-                "decompressed size exceeds limit of {max_out} bytes (all entries together, reached in entry '{}')",
-                e.name
-            )
-        } else {
-            format!("zip entry '{}': {}", e.name, m.message)
-        })
-    })?;
-    if let Some((b, true)) = &content {
-        *decompressed = decompressed.saturating_add(b.len());
-    }
+    let Some(loader) = loader(blob, e, counts, notes).map_err(|m| named(e, m))? else {
+        return Ok(Member {
+            name,
+            kind: EntryKind::File,
+            fields,
+            size: e.usize_,
+            data: None,
+        });
+    };
     if mode & S_IFMT == S_IFLNK {
-        if let Some((b, _)) = &content {
-            return Ok(Member {
-                name,
-                kind: EntryKind::Symlink {
-                    target: String::from_utf8_lossy(b).into_owned(),
-                },
-                fields,
-                data: None,
-                size: 0,
-            });
-        }
+        // A link target is small; it is read now because it is part of the listing.
+        let target = loader.load(&Limits::default())?;
+        return Ok(Member {
+            name,
+            kind: EntryKind::Symlink {
+                target: String::from_utf8_lossy(&target).into_owned(),
+            },
+            fields,
+            data: None,
+            size: 0,
+        });
     }
     Ok(Member {
         name,
         kind: EntryKind::File,
         fields,
         size: e.usize_,
-        data: content.map(|(b, _)| Data::Blob(b)),
+        data: Some(Data::Lazy(std::sync::Arc::new(loader))),
     })
 }
 
-/// The entry's content (and whether it was decompressed into new memory), or None when it
-/// cannot be had (encrypted, unsupported method: noted). The caller names the entry in errors.
-fn content(
+fn named(e: &Entry, m: FormatError) -> FormatError {
+    FormatError::new(format!("zip entry '{}': {}", e.name, m.message))
+}
+
+/// One entry's stored data and how to decode it.
+#[derive(Debug)]
+struct EntryData {
+    name: String,
+    /// The stored (compressed) bytes.
+    raw: Blob,
+    method: u16,
+    /// Offset of `raw` in the archive, for messages.
+    data_start: u64,
+    usize_: u64,
+    crc: u32,
+    /// General-purpose flags (LZMA's end-marker bit).
+    flags: u16,
+}
+
+impl Loader for EntryData {
+    fn load(&self, limits: &Limits) -> Result<Blob, FormatError> {
+        let max_out = stream::max_out(limits.max_decompressed);
+        let raw: &[u8] = &self.raw;
+        let hint = Some(self.usize_);
+        let name = |m: FormatError| FormatError::new(format!("zip entry '{}': {}", self.name, m.message));
+        let b = match self.method {
+            0 => Ok(self.raw.clone()),
+            8 => inflate(raw, self.data_start, hint, max_out),
+            12 => crate::bzip2::decompress_all(raw, hint, max_out),
+            14 => lzma(raw, self.flags, self.usize_, max_out),
+            93 => crate::zstd::decompress_all(raw, hint, max_out),
+            95 => crate::xz::decompress_all(raw, hint, max_out),
+            m => err(format!("compression method {} is not supported", method_name(m))),
+        }
+        .map_err(name)?;
+        if b.len() as u64 != self.usize_ {
+            return Err(name(FormatError::new(format!(
+                "size mismatch (central directory {}, decompressed {} bytes)",
+                self.usize_,
+                b.len()
+            ))));
+        }
+        let crc = crc32(&b);
+        if crc != self.crc {
+            return Err(name(FormatError::new(format!(
+                "CRC mismatch (stored {:#010x}, computed {crc:#010x})",
+                self.crc
+            ))));
+        }
+        Ok(b)
+    }
+
+    fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
+        let tag = format!(
+            "zip:{}:{}:{}:{:x}",
+            self.method,
+            self.flags & 0x0002,
+            self.usize_,
+            self.crc
+        );
+        Some((tag, vec![self.raw.clone()]))
+    }
+}
+
+/// CRC-32 in chunks, giving mapped pages back as it goes.
+fn crc32(b: &Blob) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    for at in (0..b.len()).step_by(8 << 20) {
+        let end = (at + (8 << 20)).min(b.len());
+        h.update(&b[at..end]);
+        b.release(at..end);
+    }
+    h.finalize()
+}
+
+/// How to get the entry's content, or None when it cannot be had (encrypted, unsupported
+/// method: noted). The caller names the entry in errors.
+fn loader(
     blob: &Blob,
     e: &Entry,
-    budget: usize,
     counts: &mut NoteCounter,
     notes: &mut Vec<String>,
-) -> Result<Option<(Blob, bool)>, FormatError> {
+) -> Result<Option<EntryData>, FormatError> {
     let start = usize::try_from(e.data_start).unwrap_or(usize::MAX);
     let end = usize::try_from(e.csize)
         .ok()
@@ -847,55 +907,44 @@ fn content(
         );
         return Ok(None);
     }
-    let raw = &blob[start..end];
-    let hint = Some(e.usize_);
-    let (b, owned) = match e.method {
-        0 => (blob.slice(start..end), false),
-        8 => (Blob::from_vec(inflate(raw, e.data_start, hint, budget)?), true),
-        12 => (Blob::from_vec(crate::bzip2::decompress_all(raw, hint, budget)?), true),
-        14 => (Blob::from_vec(lzma(raw, e, budget)?), true),
-        93 => (Blob::from_vec(crate::zstd::decompress_all(raw, hint, budget)?), true),
-        95 => (Blob::from_vec(crate::xz::decompress_all(raw, hint, budget)?), true),
-        m => {
-            counts.push(
-                notes,
-                "unsupported",
-                format!(
-                    "zip entry '{}': compression method {} is not supported: its content is not compared (its CRC-32 and sizes are)",
-                    e.name,
-                    method_name(m)
-                ),
-            );
-            return Ok(None);
-        }
-    };
-    if b.len() as u64 != e.usize_ {
-        return err(format!(
-            "size mismatch (central directory {}, decompressed {} bytes)",
-            e.usize_,
-            b.len()
-        ));
+    if !matches!(e.method, 0 | 8 | 12 | 14 | 93 | 95) {
+        counts.push(
+            notes,
+            "unsupported",
+            format!(
+                "zip entry '{}': compression method {} is not supported: its content is not compared (its CRC-32 and sizes are)",
+                e.name,
+                method_name(e.method)
+            ),
+        );
+        return Ok(None);
     }
-    let crc = crc32fast::hash(&b);
-    if crc != e.crc {
-        return err(format!("CRC mismatch (stored {:#010x}, computed {crc:#010x})", e.crc));
-    }
-    Ok(Some((b, owned)))
+    Ok(Some(EntryData {
+        name: e.name.clone(),
+        raw: blob.slice(start..end),
+        method: e.method,
+        data_start: e.data_start,
+        usize_: e.usize_,
+        crc: e.crc,
+        flags: e.flags,
+    }))
 }
 
 /// Raw deflate; `base` is the data's offset in the archive, for messages.
-fn inflate(raw: &[u8], base: u64, hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::with_capacity(stream::first_capacity(raw.len(), hint, DEFLATE_RATIO, max_out));
+fn inflate(raw: &[u8], base: u64, hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+    let mut out = stream::Out::new(hint, max_out);
     let mut d = Decompress::new(false);
-    let ended = stream::drive(&mut out, max_out, |o| {
+    let ended = stream::drive(&mut out, |o| {
         let (in0, out0) = (d.total_in(), d.total_out());
         let at = usize::try_from(in0).unwrap_or(usize::MAX).min(raw.len());
-        let status = d.decompress_vec(&raw[at..], o, FlushDecompress::None).map_err(|e| {
-            FormatError::new(format!(
-                "invalid deflate data near offset {:#x}: {e}",
-                base.saturating_add(d.total_in())
-            ))
-        })?;
+        let status = d
+            .decompress_vec(&raw[at..], &mut o.chunk, FlushDecompress::None)
+            .map_err(|e| {
+                FormatError::new(format!(
+                    "invalid deflate data near offset {:#x}: {e}",
+                    base.saturating_add(d.total_in())
+                ))
+            })?;
         Ok(match status {
             Status::StreamEnd => Step::End,
             _ if d.total_in() != in0 || d.total_out() != out0 => Step::Progress,
@@ -905,13 +954,13 @@ fn inflate(raw: &[u8], base: u64, hint: Option<u64>, max_out: usize) -> Result<V
     if !ended {
         return err("the deflate data ends before its last block");
     }
-    Ok(out)
+    out.finish()
 }
 
 /// Zip's LZMA (method 14): a 4-byte header (LZMA SDK version, properties size), the 5-byte
 /// LZMA properties, then raw LZMA data, with an end marker when flag bit 1 says so. liblzma's
 /// .lzma ("alone") decoder reads it after a synthesized 13-byte header.
-fn lzma(raw: &[u8], e: &Entry, max_out: usize) -> Result<Vec<u8>, FormatError> {
+fn lzma(raw: &[u8], flags: u16, usize_: u64, max_out: usize) -> Result<Blob, FormatError> {
     let bad = || FormatError::new("bad LZMA properties header");
     let props_len = usize::from(u16::from_le_bytes(
         raw.get(2..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?,
@@ -920,19 +969,19 @@ fn lzma(raw: &[u8], e: &Entry, max_out: usize) -> Result<Vec<u8>, FormatError> {
         return Err(bad());
     }
     let props = raw.get(4..9).ok_or_else(bad)?;
-    let size = if e.flags & 0x0002 != 0 { u64::MAX } else { e.usize_ };
+    let size = if flags & 0x0002 != 0 { u64::MAX } else { usize_ };
     let mut alone = Vec::with_capacity(13 + raw.len() - 9);
     alone.extend_from_slice(props);
     alone.extend_from_slice(&size.to_le_bytes());
     alone.extend_from_slice(&raw[9..]);
     let mut dec = Stream::new_lzma_decoder(1600 << 20)
         .map_err(|err| FormatError::new(format!("cannot start the LZMA decoder: {err:?}")))?;
-    let mut out = Vec::with_capacity(stream::first_capacity(raw.len(), Some(e.usize_), 8, max_out));
-    let ended = stream::drive(&mut out, max_out, |o| {
+    let mut out = stream::Out::new(Some(usize_), max_out);
+    let ended = stream::drive(&mut out, |o| {
         let (in0, out0) = (dec.total_in(), dec.total_out());
         let at = usize::try_from(in0).unwrap_or(usize::MAX).min(alone.len());
         let status = dec
-            .process_vec(&alone[at..], o, Action::Run)
+            .process_vec(&alone[at..], &mut o.chunk, Action::Run)
             .map_err(|err| FormatError::new(format!("invalid LZMA data: {err:?}")))?;
         Ok(if status == LzmaStatus::StreamEnd {
             Step::End
@@ -945,7 +994,7 @@ fn lzma(raw: &[u8], e: &Entry, max_out: usize) -> Result<Vec<u8>, FormatError> {
     if !ended {
         return err("the LZMA data ends before its end");
     }
-    Ok(out)
+    out.finish()
 }
 
 /// Notes about where the entries lie: overlapping data (a zip bomb trick), an order that

@@ -57,8 +57,8 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
     let max_window = limits.max_decompressed.clamp(DEFAULT_MAX_WINDOW, 1 << MAX_WINDOW_LOG);
-    let mut out = Vec::new();
-    let d = decode(input, &mut out, max_out, max_window)?;
+    let mut out = stream::Out::new(None, max_out).with_input(data);
+    let d = decode(input, &mut out, max_window)?;
 
     let mut fields = vec![
         Field::new("frames", Value::Int(d.frames.len() as i64)),
@@ -86,7 +86,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             "skippable frame (magic {magic:#010x}) of {size} bytes at offset {at:#x}, not decompressed"
         ));
     }
-    let mut members = vec![stream::content_member(out, member_name(name))];
+    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
     stream::trailing(data, d.end, "zstd frames", &mut notes, &mut members);
     Ok(Opened {
         fields,
@@ -105,7 +105,7 @@ pub(crate) struct Decoded {
 
 /// Decompresses every frame at the start of `input` onto `out`; stops at the first bytes that
 /// are neither a zstd frame nor a skippable frame (the zip reader uses this for method 93).
-pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>, max_out: usize, max_window: u64) -> Result<Decoded, FormatError> {
+pub(crate) fn decode(input: &[u8], out: &mut stream::Out, max_window: u64) -> Result<Decoded, FormatError> {
     let mut dctx = DCtx::create();
     dctx.set_parameter(DParameter::WindowLogMax(MAX_WINDOW_LOG))
         .map_err(|c| FormatError::new(format!("zstd: cannot set up the decoder: {}", get_error_name(c))))?;
@@ -134,13 +134,7 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>, max_out: usize, max_window
                 frame.window_size
             ));
         }
-        if out.capacity() == out.len() {
-            // The frame content size, when present, sizes the first allocation (bounded: zstd
-            // can expand at most about 32768:1, and the header may lie).
-            let want = stream::first_capacity(frame.end - pos, frame.content_size, 1 << 15, max_out);
-            out.reserve(want);
-        }
-        decompress_frame(&mut dctx, &input[pos..frame.end], out, max_out, &frame, index)?;
+        decompress_frame(&mut dctx, (input, pos), out, &frame, index)?;
         pos = frame.end;
         frames.push(frame);
     }
@@ -256,19 +250,20 @@ fn parse_frame(input: &[u8], start: usize, index: usize) -> Result<Frame, Format
 
 fn decompress_frame(
     dctx: &mut DCtx,
-    frame: &[u8],
-    out: &mut Vec<u8>,
-    max_out: usize,
+    (input, pos): (&[u8], usize),
+    out: &mut stream::Out,
     f: &Frame,
     index: usize,
 ) -> Result<(), FormatError> {
     dctx.reset(ResetDirective::SessionOnly)
         .map_err(|c| FormatError::new(format!("zstd: cannot reset the decoder: {}", get_error_name(c))))?;
+    let frame = &input[pos..f.end];
     let mut inb = InBuffer::around(frame);
-    let start_len = out.len();
-    let ended = stream::drive(out, max_out, |o| {
-        let (in0, out0) = (inb.pos, o.len());
-        let mut ob = OutBuffer::around_pos(o, out0);
+    let start_len = out.total();
+    let ended = stream::drive(out, |o| {
+        o.consumed(pos + inb.pos);
+        let (in0, out0) = (inb.pos, o.chunk.len());
+        let mut ob = OutBuffer::around_pos(&mut o.chunk, out0);
         let r = dctx.decompress_stream(&mut ob, &mut inb);
         let produced = ob.pos() != out0;
         match r {
@@ -290,7 +285,7 @@ fn decompress_frame(
             f.offset
         ));
     }
-    let produced = (out.len() - start_len) as u64;
+    let produced = out.total() - start_len;
     if let Some(cs) = f.content_size {
         if cs != produced {
             return err(format!(
@@ -324,14 +319,14 @@ fn push_frame_fields(fields: &mut Vec<Field>, i: usize, fr: &Frame) {
 
 /// Decompresses complete zstd data (frames and skippable frames only), for containers that
 /// embed it (zip method 93).
-pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), hint, 1 << 15, max_out));
+pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+    let mut out = stream::Out::new(hint, max_out);
     let max_window = (max_out as u64).clamp(DEFAULT_MAX_WINDOW, 1 << MAX_WINDOW_LOG);
-    let d = decode(input, &mut out, max_out, max_window)?;
+    let d = decode(input, &mut out, max_window)?;
     if d.end != input.len() {
         return err(format!("data after the zstd frames at offset {:#x}", d.end));
     }
-    Ok(out)
+    out.finish()
 }
 
 #[cfg(test)]

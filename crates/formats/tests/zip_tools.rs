@@ -10,7 +10,7 @@ mod common;
 
 use common::{field, sample};
 use reproscope_formats::zip::Zip;
-use reproscope_formats::{Data, EntryKind, Format, Member, Opened, Value};
+use reproscope_formats::{EntryKind, Format, Member, Opened, Value};
 
 fn run_env(cmd: &str, dir: &Path, stdin: &[u8], tz: &str) -> Vec<u8> {
     let env = [("LC_ALL", "C.UTF-8"), ("TZ", tz)];
@@ -34,8 +34,8 @@ fn member<'a>(o: &'a Opened, name: &str) -> &'a Member {
 
 fn bytes(m: &Member) -> Vec<u8> {
     match &m.data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{}: {other:?}", m.name),
+        Some(d) => d.load().unwrap_or_else(|e| panic!("{}: {e}", m.name)).to_vec(),
+        None => panic!("{}: no data", m.name),
     }
 }
 

@@ -5,6 +5,7 @@ use reproscope_diff::{Change, Difference};
 use serde_json::{json, Map, Value as J};
 
 use crate::describe_field;
+use crate::text::rename_tag;
 
 /// The whole tree; only the root carries the version key, as in diffoscope.
 pub fn to_json(d: &Difference) -> J {
@@ -46,6 +47,12 @@ fn node(d: &Difference) -> J {
     match d.change {
         Change::Added => comments.push(format!("only in the second input: {}", d.source2)),
         Change::Removed => comments.push(format!("only in the first input: {}", d.source1)),
+        Change::Renamed => comments.push(format!(
+            "renamed from {} to {}{}",
+            d.source1,
+            d.source2,
+            rename_tag(d).map(|t| format!(", {t}")).unwrap_or_default()
+        )),
         Change::Changed => {}
     }
     m.insert("comments".into(), json!(comments));
@@ -69,6 +76,9 @@ fn node(d: &Difference) -> J {
     }
     if let Some(s) = d.size2 {
         m.insert("size2".into(), json!(s));
+    }
+    if let Some(s) = d.similarity {
+        m.insert("similarity".into(), json!(s));
     }
     J::Object(m)
 }

@@ -53,6 +53,7 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
     let mut head = match d.change {
         Change::Added => p.paint("32", &format!("+ {name}")),
         Change::Removed => p.paint("31", &format!("- {name}")),
+        Change::Renamed => p.paint("35", &format!("renamed: {} → {}", d.source1, d.source2)),
         Change::Changed if d.source1 != d.source2 => format!("{} → {}", d.source1, d.source2),
         Change::Changed => p.paint("1", name),
     };
@@ -74,6 +75,7 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
             "removed{}",
             d.size1.map(|s| format!(", {}", human_size(s))).unwrap_or_default()
         )),
+        Change::Renamed => tags.extend(rename_tag(d)),
         Change::Changed => {}
     }
     if !tags.is_empty() {
@@ -85,6 +87,17 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
     for (i, c) in d.details.iter().enumerate() {
         node(p, c, &inner, i + 1 == d.details.len(), out);
     }
+}
+
+/// "identical content" or "93% similar" for a renamed member paired by content.
+pub(crate) fn rename_tag(d: &Difference) -> Option<String> {
+    d.similarity.map(|s| {
+        if s >= 100 {
+            "identical content".to_string()
+        } else {
+            format!("{s}% similar")
+        }
+    })
 }
 
 /// Field changes, comments, byte ranges and the diff of one node, indented under it.

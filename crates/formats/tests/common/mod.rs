@@ -48,11 +48,18 @@ pub fn filter(cmd: &str, stdin: &[u8], packages: &str) -> Vec<u8> {
     run_sh(cmd, Path::new("."), stdin, packages)
 }
 
-/// Opens `bytes` called `name` with `format` under `limits`; an error becomes its message.
+/// Opens `bytes` called `name` with `format` under `limits`, then loads every member's data
+/// (formats may decode it lazily, as a comparison would); an error becomes its message.
 pub fn open_with(format: &dyn Format, bytes: &[u8], name: &str, limits: &Limits) -> Result<Opened, String> {
-    format
+    let opened = format
         .open(&Blob::from_vec(bytes.to_vec()), name, limits)
-        .map_err(|e| e.message)
+        .map_err(|e| e.message)?;
+    for m in &opened.members {
+        if let Some(d) = &m.data {
+            d.load_with(limits).map_err(|e| e.message)?;
+        }
+    }
+    Ok(opened)
 }
 
 /// Opens `bytes` called `name` with `format` under the default limits; fails the test on an error.
