@@ -46,10 +46,11 @@ def walk_sorted(root):
     return out
 
 
-def select(target):
+def select(target, roots=ROOTS, max_file=MAX_FILE):
+    """Files from roots (each up to its share of target, estimated compressed bytes)."""
     chosen, seen, total_gz, total_raw = [], set(), 0, 0
     carry = 0.0
-    for root, share in ROOTS:
+    for root, share in roots:
         if not os.path.isdir(root) or total_gz >= target:
             continue
         budget = min(target - total_gz, share * target + carry)
@@ -63,7 +64,7 @@ def select(target):
                 st = os.lstat(path)
             except OSError:
                 continue
-            if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > MAX_FILE:
+            if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > max_file:
                 continue
             try:
                 with open(path, "rb") as f:
@@ -122,14 +123,11 @@ def spread(items, n):
     return [items[(i + 1) * len(items) // (n + 1)] for i in range(n)]
 
 
-def main():
-    work, target_mb = sys.argv[1], float(sys.argv[2])
-    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.08
-    a, b = os.path.join(work, "a"), os.path.join(work, "b")
-    for d in (a, b):
-        if os.path.exists(d):
-            shutil.rmtree(d)
-    files, est_gz, raw = select(int(target_mb * scale * 1e6))
+def make_pair(files, a, b):
+    """Copy files into tree a, then make tree b: a with the benchmark's injected changes.
+
+    Returns (rels, changed, added, removed): the copied files' paths relative to the trees, and
+    what was injected (paths relative to the trees)."""
     copy_tree(files, a)
     rels = [f.lstrip("/") for f in files]
     # initramfs images are full of symlinks; one is added to both trees (its target changes in b)
@@ -137,8 +135,10 @@ def main():
     os.makedirs(os.path.join(a, "usr/bin"), exist_ok=True)
     link_targets = [os.path.basename(r) for r in rels if r.startswith("usr/bin/")][:2]
     link_targets += ["sh", "dash"][len(link_targets):]
-    os.symlink(link_targets[0], os.path.join(a, link))
+    # usr/bin's mtime as copy_tree set it (read before the symlink touches it), so that the same
+    # files give the same trees, hence the same archive bytes, on every run
     bin_mtime = os.stat(os.path.join(a, "usr/bin")).st_mtime_ns
+    os.symlink(link_targets[0], os.path.join(a, link))
     os.utime(os.path.join(a, link), ns=(bin_mtime, bin_mtime), follow_symlinks=False)
     os.utime(os.path.join(a, "usr/bin"), ns=(bin_mtime, bin_mtime))
     shutil.copytree(a, b, symlinks=True)  # copy2 keeps mtimes; they are redone below anyway
@@ -210,6 +210,19 @@ def main():
             else:
                 t = 1700000000 * 10**9
             os.utime(pb, ns=(t, t), follow_symlinks=False)
+
+    return rels, changed, added, removed
+
+
+def main():
+    work, target_mb = sys.argv[1], float(sys.argv[2])
+    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.08
+    a, b = os.path.join(work, "a"), os.path.join(work, "b")
+    for d in (a, b):
+        if os.path.exists(d):
+            shutil.rmtree(d)
+    files, est_gz, raw = select(int(target_mb * scale * 1e6))
+    rels, changed, added, removed = make_pair(files, a, b)
 
     manifest = {
         "target_mb": target_mb,

@@ -209,6 +209,9 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     match (&v1.members, &v2.members) {
         (Some(m1), Some(m2)) if v1.formats == v2.formats => {
             compare_members(ctx, m1, m2, d)?;
+            if v1.formats.last() == Some(&"elf") {
+                locate_symbols(&v2.content, d);
+            }
             // Tables stored after the members (squashfs inode and directory tables, ...) move
             // when member data changes length.
             if d.details
@@ -465,6 +468,28 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     let details: Vec<Difference> = keyed.into_iter().map(|(_, d)| d).collect();
     d.details.extend(details);
     Ok(())
+}
+
+/// Names the symbols that hold the changed bytes of each ELF section (from the second input's
+/// symbol table), e.g. "changed bytes are in main+0x4, helper+0x10".
+fn locate_symbols(elf: &[u8], d: &mut Difference) {
+    const MAX_LOOKUPS: usize = 8;
+    for x in &mut d.details {
+        let mut names: Vec<String> = Vec::new();
+        for r in x.byte_ranges.iter().take(MAX_LOOKUPS) {
+            if let Some((sym, off)) = reproscope_formats::elf::symbol_at(elf, &x.source2, r.offset) {
+                let label = if off == 0 { sym } else { format!("{sym}+{off:#x}") };
+                if !names.contains(&label) {
+                    names.push(label);
+                }
+            }
+        }
+        if !names.is_empty() {
+            let more = if x.byte_range_count > MAX_LOOKUPS { ", ..." } else { "" };
+            x.comments
+                .push(format!("changed bytes are in {}{more}", names.join(", ")));
+        }
+    }
 }
 
 /// True when a compared pair's content differs (not only its metadata).

@@ -93,3 +93,29 @@ fn string_literal_changes_rodata_not_text() {
         );
     }
 }
+
+#[test]
+fn a_code_change_is_located_to_its_symbol() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let src = |k: u32| {
+        format!("int helper(int x) {{ return x * {k}; }}\nint main(int c, char **v) {{ (void)v; return helper(c); }}\n")
+    };
+    // Same directory name inside each temp dir is not needed: no -g, so no build path.
+    let cmd = "gcc -O1 -fno-inline -o prog prog.c";
+    let (pa, pb) = (build(a.path(), &src(3), cmd), build(b.path(), &src(5), cmd));
+    let d = compare_paths(&pa, &pb, &Options::default())
+        .unwrap()
+        .expect("different");
+    let text = d
+        .details
+        .iter()
+        .find(|x| x.source1 == ".text")
+        .unwrap_or_else(|| panic!("no .text change: {:?}", d.changes()));
+    assert!(
+        text.comments
+            .iter()
+            .any(|c| c.starts_with("changed bytes are in helper")),
+        "{:?}",
+        text.comments
+    );
+}
