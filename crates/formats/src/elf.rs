@@ -18,7 +18,8 @@
 //! (readelf's name), `flags` (readelf's letters, e.g. "AX"), `address` (Offset), `offset` (Offset:
 //! the file offset, which moves when an earlier section grows), `size`, `align`, and `sha256` of
 //! the bytes in the file. SHT_NOBITS sections (.bss) have no data and no digest. Compressed
-//! (SHF_COMPRESSED) sections are listed as stored.
+//! (SHF_COMPRESSED) sections are listed as stored; zlib and zstd debug sections are decompressed
+//! for the DWARF strings.
 //!
 //! Then synthetic UTF-8 text members (kind Section) that make diffs readable. Their names are
 //! stable; a real section with one of these names is the one that gets a `#N` suffix:
@@ -1000,7 +1001,7 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
         (producers, dirs)
     }
 
-    /// `.debug_<name><suffix>` (inflated when SHF_COMPRESSED with zlib) or the older
+    /// `.debug_<name><suffix>` (decompressed when SHF_COMPRESSED with zlib or zstd) or the older
     /// `.zdebug_<name>`.
     fn debug_section(
         &self,
@@ -1029,6 +1030,7 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
                 .unwrap_or(&[]);
             let result = match ch.ch_type(en) {
                 e::ELFCOMPRESS_ZLIB => inflate(input, ch.ch_size(en).into(), limits.max_decompressed),
+                e::ELFCOMPRESS_ZSTD => unzstd(input, ch.ch_size(en).into(), limits.max_decompressed),
                 other => Err(format!("compression type {} is not read", other.0)),
             };
             return match result {
@@ -1435,6 +1437,25 @@ fn inflate(input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(out)
+}
+
+/// A zstd-compressed section (ELFCOMPRESS_ZSTD, as `objcopy --compress-debug-sections=zstd`
+/// and `ld --compress-debug-sections=zstd` write).
+fn unzstd(input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>, String> {
+    if expected > limit {
+        return Err(format!(
+            "{expected} bytes when decompressed, more than the limit of {limit}"
+        ));
+    }
+    let out = crate::zstd::decompress_all(input, Some(expected), usize::try_from(expected).unwrap_or(usize::MAX))
+        .map_err(|e| format!("zstd data corrupt: {e}"))?;
+    if out.len() as u64 != expected {
+        return Err(format!(
+            "decompressed to {} bytes, the compression header says {expected}",
+            out.len()
+        ));
+    }
+    Ok(out.to_vec())
 }
 
 /// How a relocation changes the value stored at its offset.

@@ -521,8 +521,14 @@ fn compressed_debug_sections_are_inflated() {
     sh(
         d,
         "gcc -g -gz=zlib -o gz hello.c && gcc -g -c -o plain.o hello.c && \
-         objcopy --compress-debug-sections=zlib-gnu plain.o zdebug.o",
+         objcopy --compress-debug-sections=zlib-gnu plain.o zdebug.o && \
+         objcopy --compress-debug-sections=zstd plain.o zstd.o",
     );
+    let zs = open(&d.join("zstd.o"));
+    let info = zs.members.iter().find(|m| m.name == ".debug_info").unwrap();
+    assert!(matches!(info.field("flags"), Some(Value::Text(f)) if f.contains('C')));
+    check_dwarf(d, "zstd.o", &zs);
+    assert!(zs.notes.is_empty(), "{:?}", zs.notes);
     let gz = open(&d.join("gz"));
     let info = gz.members.iter().find(|m| m.name == ".debug_info").unwrap();
     assert!(matches!(info.field("flags"), Some(Value::Text(f)) if f.contains('C')));
