@@ -267,7 +267,7 @@ pub struct Sink {
 }
 
 /// Output above this size goes to a temporary file instead of memory.
-pub const SPILL_THRESHOLD: usize = 32 << 20;
+pub const SPILL_THRESHOLD: usize = 16 << 20;
 
 impl Sink {
     /// `hint` is the expected size (trusted only to pick memory vs disk and a first capacity);

@@ -119,6 +119,14 @@ impl Out {
         }
     }
 
+    /// A look-ahead over the input (walking block headers to find a frame's end) touched
+    /// `range`: give those pages back; decoding faults them in again a window at a time.
+    pub(crate) fn release_input(&self, range: std::ops::Range<usize>) {
+        if let Some(input) = &self.input {
+            input.release(range);
+        }
+    }
+
     pub(crate) fn finish(mut self) -> Result<Blob, FormatError> {
         self.flush()?;
         if let Some(input) = &self.input {

@@ -128,6 +128,7 @@ pub(crate) fn decode(input: &[u8], out: &mut stream::Out, max_window: u64) -> Re
         }
         let index = frames.len();
         let frame = parse_frame(input, pos, index)?;
+        out.release_input(pos..frame.end);
         if frame.window_size > max_window {
             return err(format!(
                 "zstd frame {index}: window size {} bytes exceeds the limit of {max_window} bytes",
