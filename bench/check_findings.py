@@ -22,7 +22,9 @@ leading "./" or "/", and a trailing "/") is a path of the current scope. The nod
 the walk goes on in that scope; below any other member, nothing more is counted. For each tool
 this gives the members it reports as
 
-  changed   content differs (a text or binary diff, a nested difference, a size change...)
+  changed   content differs (a text or binary diff, a nested difference, a size change...);
+            reproscope's fields marked "derived" (a checksum, an offset that moved because an
+            earlier member grew) are consequences, not changes of the member
   added     only in the second input
   removed   only in the first input
   metadata  only metadata differs (the shifted mtimes); reproscope reports these per member,
