@@ -45,9 +45,33 @@ pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) 
         Some(d) => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(render_text(d, Style { color }).as_bytes());
+            for line in measurement_lines(d) {
+                let _ = writeln!(out, "{line}");
+            }
             let _ = writeln!(out, "{}", summary(d));
         }
     }
+}
+
+/// Both values of each differing enclave measurement (an SGXS node's `mrenclave`): the tree
+/// lists it among the changes that follow from others, by name only, but it is the enclave's
+/// identity, so it is shown whole.
+pub fn measurement_lines(d: &Difference) -> Vec<String> {
+    let mut out = Vec::new();
+    d.walk(&mut |path, n| {
+        for f in n.fields.iter().filter(|f| f.name == "mrenclave") {
+            let show = |v: &Option<reproscope_formats::Value>| v.as_ref().map_or("-".to_string(), |v| v.to_string());
+            let (a, b) = if path.is_empty() {
+                (d.source1.clone(), d.source2.clone())
+            } else {
+                let p = path.join("/");
+                (format!("{} → {p}", d.source1), format!("{} → {p}", d.source2))
+            };
+            out.push(format!("MRENCLAVE  {}  {a}", show(&f.before)));
+            out.push(format!("MRENCLAVE  {}  {b}", show(&f.after)));
+        }
+    });
+    out
 }
 
 /// "… differ: 1 changed, 1 added, 1 removed" (and ", 1 renamed" when any were) — counts nodes

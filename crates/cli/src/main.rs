@@ -5,6 +5,7 @@ mod diffcmd;
 mod extract;
 mod measure;
 mod progress;
+mod sgx;
 mod verify;
 
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ pub const TROUBLE: u8 = 2;
   reproscope diff a.eif b.eif --json report.json
   reproscope ls initrd.img
   reproscope extract enclave.eif -o out --recursive
+  reproscope sgx info enclave.sgxs                  an SGX enclave's pages, as sgxs-info summary
 
 Exit status: 0 identical (or all measurements match), 1 different, 2 trouble."
 )]
@@ -45,13 +47,15 @@ enum Command {
     #[command(after_help = "Examples:
   reproscope measure enclave.eif
   reproscope measure enclave.eif --json      # nitro-cli's {\"Measurements\": {...}}
-  reproscope measure enclave.eif --pcrs > enclave.pcrs")]
+  reproscope measure enclave.eif --pcrs > enclave.pcrs
+  reproscope measure enclave.sgxs            # MRENCLAVE (SGX), and the digests")]
     Measure(measure::Args),
     /// Check an image against a deployed image or expected PCRs; on a mismatch, show what differs.
     #[command(after_help = "Examples:
   reproscope verify local.eif --against deployed.eif
   reproscope verify local.eif --pcrs enclave.pcrs
   reproscope verify local.eif --expect PCR0=3f6a... --expect PCR2=9c1e...
+  reproscope verify enclave.sgxs --sigstruct enclave.sig   # MRENCLAVE = ENCLAVEHASH, signature valid
 
 Exit status: 0 all match, 1 a mismatch, 2 trouble.")]
     Verify(verify::Args),
@@ -78,6 +82,16 @@ output directory, device nodes.")]
     Extract(extract::ExtractArgs),
     /// Build two small sample enclave images, then verify and diff them.
     Demo(demo::Args),
+    /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT.
+    #[command(after_help = "Examples:
+  reproscope sgx info enclave.sgxs             # sgxs-info summary lines
+  reproscope sgx info enclave.sgxs --regions   # with code/data/tcs/ssa/tls/heap guesses
+  reproscope sgx info enclave.sig              # SIGSTRUCT fields and signature check
+  reproscope sgx list enclave.sgxs             # every record, as sgxs-info list-all
+  reproscope measure enclave.sgxs              # MRENCLAVE
+  reproscope verify enclave.sgxs --sigstruct enclave.sig
+  reproscope diff a.sgxs b.sgxs                # which pages differ, with both MRENCLAVEs")]
+    Sgx(sgx::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +108,7 @@ fn main() -> ExitCode {
         Command::Ls(a) => extract::ls(a),
         Command::Extract(a) => extract::extract(a),
         Command::Demo(a) => demo::run(a, color),
+        Command::Sgx(a) => sgx::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

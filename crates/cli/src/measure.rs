@@ -1,8 +1,10 @@
-//! `reproscope measure`: PCRs for EIF images, digests for everything.
+//! `reproscope measure`: PCRs for EIF images, MRENCLAVE for SGXS streams, ENCLAVEHASH and
+//! MRSIGNER for SIGSTRUCTs, digests for everything.
 
 use std::path::PathBuf;
 
-use reproscope_formats::{eif, hex};
+use reproscope_formats::sgxs::{self, Sgxs};
+use reproscope_formats::{eif, hex, sigstruct, Format};
 use serde_json::json;
 use sha2::{Digest, Sha256, Sha384};
 
@@ -10,7 +12,7 @@ use crate::{read_input, Result, SAME};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Files to measure.
+    /// Files to measure (EIF images, SGXS enclaves, SIGSTRUCTs, anything).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// nitro-cli's JSON: {"Measurements": {"HashAlgorithm": ..., "PCR0": ...}} (an object per file
@@ -27,6 +29,10 @@ pub struct Measured {
     pub sha256: String,
     pub sha384: String,
     pub eif: Option<eif::Measurements>,
+    /// MRENCLAVE of an SGXS stream.
+    pub mrenclave: Option<String>,
+    /// A SIGSTRUCT's ENCLAVEHASH, MRSIGNER and signature check ("valid" or why not).
+    pub sigstruct: Option<(String, String, String)>,
 }
 
 pub fn measure_bytes(data: &[u8], name: &str) -> Result<Measured> {
@@ -43,10 +49,29 @@ pub fn measure_bytes(data: &[u8], name: &str) -> Result<Measured> {
     } else {
         None
     };
+    let base = name.rsplit('/').next().unwrap_or(name);
+    // Named like an enclave stream, a stream that does not parse is an error, not "no MRENCLAVE".
+    let mrenclave = if Sgxs.identify(data, base) || base.to_ascii_lowercase().ends_with(".sgxs") {
+        Some(hex(&sgxs::mrenclave(data).map_err(|e| format!("{name}: sgxs: {e}"))?))
+    } else {
+        None
+    };
+    let sigstruct = if crate::sgx::is_sigstruct(data, base) {
+        let s = sigstruct::decode(data).map_err(|e| format!("{name}: sigstruct: {e}"))?;
+        let check = match s.check_signature() {
+            Ok(()) => "valid".to_string(),
+            Err(e) => format!("INVALID: {e}"),
+        };
+        Some((hex(&s.enclavehash), hex(&s.mrsigner()), check))
+    } else {
+        None
+    };
     Ok(Measured {
         sha256: hex(&Sha256::digest(data)),
         sha384: hex(&Sha384::digest(data)),
         eif,
+        mrenclave,
+        sigstruct,
     })
 }
 
@@ -71,6 +96,14 @@ pub fn run(a: Args) -> Result<u8> {
                 .as_ref()
                 .map(|e| json!({ "Measurements": e.to_json() }))
                 .unwrap_or_else(|| json!({}));
+            if let Some(h) = &m.mrenclave {
+                v["MRENCLAVE"] = json!(h);
+            }
+            if let Some((hash, signer, check)) = &m.sigstruct {
+                v["ENCLAVEHASH"] = json!(hash);
+                v["MRSIGNER"] = json!(signer);
+                v["signature"] = json!(check);
+            }
             v["sha256"] = json!(m.sha256);
             v["sha384"] = json!(m.sha384);
             all.insert(name, v);
@@ -83,6 +116,14 @@ pub fn run(a: Args) -> Result<u8> {
                 for (i, v) in e.pcrs() {
                     println!("  PCR{i:<4} {v}");
                 }
+            }
+            if let Some(h) = &m.mrenclave {
+                println!("  MRENCLAVE    {h}");
+            }
+            if let Some((hash, signer, check)) = &m.sigstruct {
+                println!("  ENCLAVEHASH  {hash}");
+                println!("  MRSIGNER     {signer}");
+                println!("  signature    {check}");
             }
             println!("  sha256  {}", m.sha256);
             println!("  sha384  {}", m.sha384);

@@ -1,4 +1,5 @@
-//! `reproscope verify`: measurements against a deployed image or expected values.
+//! `reproscope verify`: measurements against a deployed image or expected values, or an SGX
+//! enclave's MRENCLAVE against its SIGSTRUCT.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use crate::measure::measure_bytes;
 use crate::{read_input, Result, DIFFERENT, SAME};
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("reference").required(true).multiple(false).args(["against", "pcrs", "expect"])))]
+#[command(group(clap::ArgGroup::new("reference").required(true).multiple(false).args(["against", "pcrs", "expect", "sigstruct"])))]
 pub struct Args {
     /// The image you built.
     local: PathBuf,
@@ -21,9 +22,13 @@ pub struct Args {
     /// Expected values from a file: "<hex> PCRn" lines (.pcrs) or nitro-cli's JSON.
     #[arg(long, value_name = "FILE")]
     pcrs: Option<PathBuf>,
-    /// Expected values: PCR0=HEX, PCR8=HEX, sha256=HEX, sha384=HEX (repeatable).
+    /// Expected values: PCR0=HEX, PCR8=HEX, MRENCLAVE=HEX, sha256=HEX, sha384=HEX (repeatable).
     #[arg(long, value_name = "NAME=HEX")]
     expect: Vec<String>,
+    /// An SGX enclave's SIGSTRUCT: LOCAL (an SGXS stream) must measure to its ENCLAVEHASH, and
+    /// its RSA signature must verify.
+    #[arg(long, value_name = "FILE.sig")]
+    sigstruct: Option<PathBuf>,
     /// Do not compare contents after a mismatch.
     #[arg(long)]
     no_diff: bool,
@@ -32,7 +37,7 @@ pub struct Args {
     json: Option<String>,
 }
 
-/// Measured values of one file by name: "PCR0".., "sha256", "sha384".
+/// Measured values of one file by name: "PCR0".., "MRENCLAVE", "sha256", "sha384".
 fn values(path: &Path) -> Result<BTreeMap<String, String>> {
     let data = read_input(path)?;
     let m = measure_bytes(&data, &path.display().to_string())?;
@@ -41,6 +46,9 @@ fn values(path: &Path) -> Result<BTreeMap<String, String>> {
         for (i, h) in e.pcrs() {
             v.insert(format!("PCR{i}"), h);
         }
+    }
+    if let Some(h) = m.mrenclave {
+        v.insert("MRENCLAVE".into(), h);
     }
     v.insert("sha256".into(), m.sha256);
     v.insert("sha384".into(), m.sha384);
@@ -97,6 +105,8 @@ fn parse_expect(items: &[String]) -> Result<BTreeMap<String, String>> {
         let k = k.trim();
         let key = if let Some(n) = k.strip_prefix("PCR").or_else(|| k.strip_prefix("pcr")) {
             format!("PCR{n}")
+        } else if k.eq_ignore_ascii_case("mrenclave") {
+            "MRENCLAVE".to_string()
         } else if k.chars().all(|c| c.is_ascii_digit()) {
             format!("PCR{k}")
         } else {
@@ -111,6 +121,9 @@ fn parse_expect(items: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn run(a: Args, color: bool) -> Result<u8> {
+    if let Some(sig) = &a.sigstruct {
+        return against_sigstruct(&a.local, sig, a.json.as_deref());
+    }
     let local = values(&a.local)?;
     if a.against.is_none() && !local.contains_key("PCR0") {
         let wants_pcr = a.expect.iter().any(|e| e.to_ascii_uppercase().starts_with("PCR")) || a.pcrs.is_some();
@@ -136,7 +149,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         names = local
             .keys()
             .chain(reference.keys())
-            .filter(|k| k.starts_with("PCR"))
+            .filter(|k| k.starts_with("PCR") || *k == "MRENCLAVE")
             .cloned()
             .collect();
         names.dedup();
@@ -160,7 +173,9 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
             s.to_string()
         }
     };
-    println!("{:<7} {:<9} {:<18} {}", "", "", a.local.display(), ref_name);
+    // Names are PCRn and digests; MRENCLAVE is wider.
+    let w = names.iter().map(String::len).max().unwrap_or(0).max(7);
+    println!("{:<w$} {:<9} {:<18} {}", "", "", a.local.display(), ref_name);
     for n in &names {
         let (l, r) = (local.get(n), reference.get(n));
         let verdict = match (l, r) {
@@ -173,7 +188,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
             mismatched.push(n.clone());
         }
         let show = |v: Option<&String>| v.map(|s| short(s)).unwrap_or_else(|| "-".into());
-        println!("{n:<7} {verdict:<9} {:<18} {}", show(l), show(r));
+        println!("{n:<w$} {verdict:<9} {:<18} {}", show(l), show(r));
     }
     if mismatched.is_empty() {
         println!("verified: all {} values match", names.len());
@@ -220,6 +235,62 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     Ok(DIFFERENT)
 }
 
+/// MRENCLAVE of `local` against the SIGSTRUCT's ENCLAVEHASH, and the SIGSTRUCT's signature.
+fn against_sigstruct(local: &Path, sig: &Path, json: Option<&str>) -> Result<u8> {
+    let data = read_input(local)?;
+    let e = crate::sgx::parse_enclave(local, &data)?;
+    let mrenclave = e.mrenclave.map(|m| reproscope_formats::hex(&m)).ok_or_else(|| {
+        format!(
+            "{}: UNSIZED stream: it has no MRENCLAVE until its size is set",
+            local.display()
+        )
+    })?;
+    let sig_data = read_input(sig)?;
+    let s =
+        reproscope_formats::sigstruct::decode(&sig_data).map_err(|e| format!("{}: sigstruct: {e}", sig.display()))?;
+    let hash = reproscope_formats::hex(&s.enclavehash);
+    let signature = s.check_signature();
+    let matches = mrenclave == hash;
+    if let Some(target) = json {
+        let v = json!({
+            "MRENCLAVE": mrenclave,
+            "ENCLAVEHASH": hash,
+            "MRSIGNER": reproscope_formats::hex(&s.mrsigner()),
+            "match": matches,
+            "signature": match &signature { Ok(()) => "valid".to_string(), Err(e) => format!("INVALID: {e}") },
+        });
+        let text = serde_json::to_string_pretty(&v)? + "\n";
+        if target == "-" {
+            print!("{text}");
+            return Ok(if matches && signature.is_ok() { SAME } else { DIFFERENT });
+        }
+        std::fs::write(target, text).map_err(|e| format!("{target}: cannot write: {e}"))?;
+    }
+    println!("MRENCLAVE    {mrenclave}  {}", local.display());
+    println!("ENCLAVEHASH  {hash}  {}", sig.display());
+    match &signature {
+        Ok(()) => println!(
+            "signature    valid (RSA-3072, exponent 3), MRSIGNER {}",
+            reproscope_formats::hex(&s.mrsigner())
+        ),
+        Err(e) => println!("signature    INVALID: {e}"),
+    }
+    match (matches, &signature) {
+        (true, Ok(())) => {
+            println!("verified: MRENCLAVE equals the SIGSTRUCT's ENCLAVEHASH and the signature is valid");
+            Ok(SAME)
+        }
+        (false, _) => {
+            println!("NOT verified: MRENCLAVE differs from the SIGSTRUCT's ENCLAVEHASH");
+            Ok(DIFFERENT)
+        }
+        (true, Err(_)) => {
+            println!("NOT verified: MRENCLAVE equals ENCLAVEHASH, but the SIGSTRUCT's signature is invalid");
+            Ok(DIFFERENT)
+        }
+    }
+}
+
 impl Args {
     pub fn against(local: PathBuf, deployed: PathBuf, no_diff: bool) -> Args {
         Args {
@@ -227,6 +298,7 @@ impl Args {
             against: Some(deployed),
             pcrs: None,
             expect: Vec::new(),
+            sigstruct: None,
             no_diff,
             json: None,
         }

@@ -209,6 +209,7 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     match (&v1.members, &v2.members) {
         (Some(m1), Some(m2)) if v1.formats == v2.formats => {
             compare_members(ctx, m1, m2, d)?;
+            describe_members(v1.formats.last().copied(), m1, m2, d);
             if v1.formats.last() == Some(&"elf") {
                 locate_symbols(&v2.content, d);
             }
@@ -488,6 +489,30 @@ fn locate_symbols(elf: &[u8], d: &mut Difference) {
             let more = if x.byte_range_count > MAX_LOOKUPS { ", ..." } else { "" };
             x.comments
                 .push(format!("changed bytes are in {}{more}", names.join(", ")));
+        }
+    }
+}
+
+/// Puts first in each differing member's comments what its format says places it (an SGX
+/// page's region and permissions), which the changed fields alone may not show.
+fn describe_members(format: Option<&str>, m1: &[Member], m2: &[Member], d: &mut Difference) {
+    let Some(f) = format.and_then(reproscope_formats::registry::by_name) else {
+        return;
+    };
+    // Most formats describe nothing: ask about one member before indexing them all.
+    if m1.first().or(m2.first()).and_then(|m| f.describe_member(m)).is_none() {
+        return;
+    }
+    let i1: HashMap<&str, &Member> = m1.iter().map(|m| (m.name.as_str(), m)).collect();
+    let i2: HashMap<&str, &Member> = m2.iter().map(|m| (m.name.as_str(), m)).collect();
+    for x in &mut d.details {
+        let found = if x.change == Change::Added {
+            i2.get(x.source2.as_str())
+        } else {
+            i1.get(x.source1.as_str())
+        };
+        if let Some(text) = found.and_then(|m| f.describe_member(m)) {
+            x.comments.insert(0, text);
         }
     }
 }

@@ -15,6 +15,8 @@ pub mod elf;
 pub mod gzip;
 pub mod iso9660;
 pub mod lz4;
+pub mod sgxs;
+pub mod sigstruct;
 pub mod squashfs;
 pub mod stream;
 pub mod tar;

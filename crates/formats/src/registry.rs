@@ -1,6 +1,6 @@
 //! The table of container formats, tried in order by [`identify`].
 
-use crate::model::{Blob, FormatError, Limits, Opened};
+use crate::model::{Blob, FormatError, Limits, Member, Opened};
 
 /// A container or stream format: recognise it, then open it into a typed node.
 pub trait Format: Sync {
@@ -11,6 +11,11 @@ pub trait Format: Sync {
     /// Parse the whole node. `name` is the node's own name (e.g. "rootfs.cpio.gz"), which a
     /// stream format uses to name its single member.
     fn open(&self, data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>;
+    /// A few words that place a member for a reader (an SGX page's region and permissions),
+    /// shown with any difference in it: unchanged fields are otherwise not shown.
+    fn describe_member(&self, _member: &Member) -> Option<String> {
+        None
+    }
 }
 
 /// How many leading bytes `identify` is given.
@@ -31,6 +36,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &crate::cpio::Cpio,
     &crate::ar::Ar,
     &crate::squashfs::Squashfs,
+    &crate::sgxs::Sgxs,
+    &crate::sigstruct::Sigstruct,
     // After every format with a strong magic: v7 archives are recognised by name and checksum.
     &crate::tar::Tar,
 ];
