@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256, Sha384};
 
+use crate::bytes::{be16, be32, be64};
 use crate::model::{err, format_time, hex, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 
@@ -276,20 +277,6 @@ pub fn parse_lenient(data: &[u8]) -> Result<Parsed<'_>, FormatError> {
         computed_crc: crc.finalize(),
         notes,
     })
-}
-
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn be64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_be_bytes(a)
 }
 
 fn parse_header(data: &[u8]) -> Result<Header, FormatError> {

@@ -30,6 +30,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::bytes::{le16, le32};
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK};
 use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
@@ -75,14 +76,6 @@ impl Format for Iso9660 {
 
 // ---------------------------------------------------------------------------------------------
 // Small readers. Callers pass slices whose length they checked.
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
 
 /// A "both-byte order" 32-bit number: the little-endian half is used, as readers do, because
 /// some mastering tools got the big-endian half wrong.
@@ -180,19 +173,7 @@ fn record_date(b: &[u8]) -> Result<Option<Stamp>, ()> {
 /// "/" for the root, "/a/b" otherwise: how paths appear in error messages (the middle of a
 /// very long one elided).
 fn shown(path: &str) -> String {
-    const KEEP: usize = 120;
-    if path.len() <= 2 * KEEP + 20 {
-        return format!("/{path}");
-    }
-    let mut head = KEEP;
-    while !path.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = path.len() - KEEP;
-    while !path.is_char_boundary(tail) {
-        tail += 1;
-    }
-    format!("/{}...{} ({} bytes)", &path[..head], &path[tail..], path.len())
+    crate::bytes::shorten(path, ("/", ""))
 }
 
 fn join(dir: &str, name: &str) -> String {

@@ -3,6 +3,7 @@
 //!
 //! Adding a format means one module plus one line in [`registry::FORMATS`].
 
+mod bytes;
 pub mod model;
 pub mod registry;
 

@@ -51,6 +51,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use crate::bytes::{le32, le64};
 use crate::model::{err, hex, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 
@@ -179,18 +180,6 @@ impl Located<'_> {
     }
 }
 
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut x = [0u8; 4];
-    x.copy_from_slice(&b[at..at + 4]);
-    u32::from_le_bytes(x)
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
-}
-
 /// Reads records in order, checking only their structure (tag, length); order and reserved
 /// bytes are [`parse`]'s business, so `sgx list` can show a non-canonical stream. Stops after
 /// the first error.
@@ -223,13 +212,13 @@ impl<'a> Records<'a> {
         let tag: [u8; 8] = h[..8].try_into().unwrap_or_default();
         let record = match tag {
             TAG_ECREATE | TAG_UNSIZED => Record::Create {
-                ssaframesize: u32_at(h, 8),
-                size: u64_at(h, 12),
+                ssaframesize: le32(h, 8),
+                size: le64(h, 12),
                 sized: tag == TAG_ECREATE,
             },
             TAG_EADD => Record::Add {
-                offset: u64_at(h, 8),
-                flags: u64_at(h, 16),
+                offset: le64(h, 8),
+                flags: le64(h, 16),
             },
             TAG_EEXTEND | TAG_UNMEASRD => {
                 let measured = tag == TAG_EEXTEND;
@@ -241,7 +230,7 @@ impl<'a> Records<'a> {
                     ));
                 }
                 Record::Extend {
-                    offset: u64_at(h, 8),
+                    offset: le64(h, 8),
                     measured,
                     data: &self.data[at + RECORD..at + RECORD + CHUNK],
                 }
@@ -358,15 +347,15 @@ impl Tcs {
             return Tcs::default();
         }
         Tcs {
-            flags: u64_at(p, 8),
-            ossa: u64_at(p, 16),
-            cssa: u32_at(p, 24),
-            nssa: u32_at(p, 28),
-            oentry: u64_at(p, 32),
-            ofsbase: u64_at(p, 48),
-            ogsbase: u64_at(p, 56),
-            fslimit: u32_at(p, 64),
-            gslimit: u32_at(p, 68),
+            flags: le64(p, 8),
+            ossa: le64(p, 16),
+            cssa: le32(p, 24),
+            nssa: le32(p, 28),
+            oentry: le64(p, 32),
+            ofsbase: le64(p, 48),
+            ogsbase: le64(p, 56),
+            fslimit: le32(p, 64),
+            gslimit: le32(p, 68),
         }
     }
 

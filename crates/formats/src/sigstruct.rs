@@ -23,6 +23,7 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::bytes::{le16, le32, le64};
 use crate::model::{err, hex, Blob, Field, FormatError, Limits, Opened, Value};
 use crate::registry::Format;
 
@@ -91,20 +92,6 @@ pub struct Decoded {
     signed: Vec<u8>,
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
-}
-
 fn array<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
     let mut x = [0u8; N];
     x.copy_from_slice(&b[at..at + N]);
@@ -145,25 +132,25 @@ pub fn decode(b: &[u8]) -> Result<Decoded, FormatError> {
     let mut signed = b[..128].to_vec();
     signed.extend_from_slice(&b[900..1028]);
     Ok(Decoded {
-        vendor: u32_at(b, 16),
-        date: u32_at(b, 20),
-        swdefined: u32_at(b, 40),
+        vendor: le32(b, 16),
+        date: le32(b, 20),
+        swdefined: le32(b, 40),
         modulus: b[128..512].to_vec(),
-        exponent: u32_at(b, 512),
+        exponent: le32(b, 512),
         signature: b[516..900].to_vec(),
-        miscselect: u32_at(b, 900),
-        miscmask: u32_at(b, 904),
+        miscselect: le32(b, 900),
+        miscmask: le32(b, 904),
         cet_attributes: b[908],
         cet_attributes_mask: b[909],
         isvfamilyid: array(b, 912),
-        attributes_flags: u64_at(b, 928),
-        attributes_xfrm: u64_at(b, 936),
-        attributemask_flags: u64_at(b, 944),
-        attributemask_xfrm: u64_at(b, 952),
+        attributes_flags: le64(b, 928),
+        attributes_xfrm: le64(b, 936),
+        attributemask_flags: le64(b, 944),
+        attributemask_xfrm: le64(b, 952),
         enclavehash: array(b, ENCLAVEHASH_AT),
         isvextprodid: array(b, 1008),
-        isvprodid: u16_at(b, 1024),
-        isvsvn: u16_at(b, 1026),
+        isvprodid: le16(b, 1024),
+        isvsvn: le16(b, 1026),
         q1: b[1040..1424].to_vec(),
         q2: b[1424..1808].to_vec(),
         signed,

@@ -36,6 +36,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::bytes::{le16, le32, le64};
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK};
 use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Sink, Value};
 use crate::registry::Format;
@@ -105,20 +106,6 @@ impl Format for Squashfs {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small readers. Callers pass slices whose length they checked.
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn le64(b: &[u8], at: usize) -> u64 {
-    u64::from(le32(b, at)) | u64::from(le32(b, at + 4)) << 32
-}
-
 /// Adds what was being done to an error: "directory 'usr': entry 3: inode table: ...".
 trait Context<T> {
     fn at(self, what: impl FnOnce() -> String) -> Result<T, FormatError>;
@@ -133,22 +120,10 @@ impl<T> Context<T> for Result<T, FormatError> {
 /// 'a/b' for a member path, "the root directory" for the root: how paths appear in errors (the
 /// middle of a very long one elided).
 fn shown(path: &str) -> String {
-    const KEEP: usize = 120;
     if path.is_empty() {
         return "the root directory".into();
     }
-    if path.len() <= 2 * KEEP + 20 {
-        return format!("'{path}'");
-    }
-    let mut head = KEEP;
-    while !path.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = path.len() - KEEP;
-    while !path.is_char_boundary(tail) {
-        tail += 1;
-    }
-    format!("'{}...{}' ({} bytes)", &path[..head], &path[tail..], path.len())
+    crate::bytes::shorten(path, ("'", "'"))
 }
 
 /// "directory 'a/b'", or "root directory".

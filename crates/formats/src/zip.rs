@@ -18,6 +18,7 @@
 use flate2::{Decompress, FlushDecompress, Status};
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
+use crate::bytes::{le16, le32, le64};
 use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
 use crate::model::{
     err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Value,
@@ -60,20 +61,6 @@ impl Format for Zip {
 }
 
 // Fixed-offset reads inside records whose length was checked when they were sliced.
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
-}
-
 /// `len` bytes at `at`, if all there.
 fn get(b: &[u8], at: u64, len: usize) -> Option<&[u8]> {
     let at = usize::try_from(at).ok()?;
@@ -110,7 +97,7 @@ fn find_eocd(input: &[u8]) -> Result<(Eocd, Vec<String>), FormatError> {
         if &input[at..at + 4] != EOCD_SIG {
             continue;
         }
-        let end = at + EOCD_LEN + usize::from(u16_at(input, at + 20));
+        let end = at + EOCD_LEN + usize::from(le16(input, at + 20));
         if end == input.len() {
             exact = Some(at);
             break;
@@ -123,7 +110,7 @@ fn find_eocd(input: &[u8]) -> Result<(Eocd, Vec<String>), FormatError> {
         return err("zip: no end of central directory record in the last 65557 bytes");
     };
     let r = &input[at..];
-    let comment_len = usize::from(u16_at(r, 20));
+    let comment_len = usize::from(le16(r, 20));
     let after = at + EOCD_LEN + comment_len;
     if after < input.len() {
         notes.push(format!(
@@ -131,17 +118,17 @@ fn find_eocd(input: &[u8]) -> Result<(Eocd, Vec<String>), FormatError> {
             input.len() - after
         ));
     }
-    let (disk, cd_disk) = (u16_at(r, 4), u16_at(r, 6));
+    let (disk, cd_disk) = (le16(r, 4), le16(r, 6));
     let mut e = Eocd {
         at,
         cd_end: at,
-        entries: u64::from(u16_at(r, 10)),
-        cd_size: u64::from(u32_at(r, 12)),
-        cd_offset: u64::from(u32_at(r, 16)),
+        entries: u64::from(le16(r, 10)),
+        cd_size: u64::from(le32(r, 12)),
+        cd_offset: u64::from(le32(r, 16)),
         comment: r[EOCD_LEN..EOCD_LEN + comment_len].to_vec(),
         zip64: false,
     };
-    if disk != 0 || cd_disk != 0 || u16_at(r, 8) != u16_at(r, 10) {
+    if disk != 0 || cd_disk != 0 || le16(r, 8) != le16(r, 10) {
         return err(format!(
             "zip: multi-disk (split or spanned) archives are not supported (disk {disk}, central directory on disk {cd_disk})"
         ));
@@ -149,7 +136,7 @@ fn find_eocd(input: &[u8]) -> Result<(Eocd, Vec<String>), FormatError> {
     // A zip64 locator sits right before the record.
     if let Some(loc) = at.checked_sub(20).map(|l| &input[l..at]) {
         if &loc[..4] == ZIP64_LOCATOR_SIG {
-            let z_at = u64_at(loc, 8);
+            let z_at = le64(loc, 8);
             let z = get(input, z_at, 56)
                 .filter(|z| &z[..4] == ZIP64_EOCD_SIG)
                 .ok_or_else(|| {
@@ -157,12 +144,12 @@ fn find_eocd(input: &[u8]) -> Result<(Eocd, Vec<String>), FormatError> {
                         "zip: the zip64 locator points at offset {z_at:#x}, where there is no zip64 end of central directory record"
                     ))
                 })?;
-            if u32_at(z, 16) != 0 || u32_at(z, 20) != 0 || u32_at(loc, 16) > 1 {
+            if le32(z, 16) != 0 || le32(z, 20) != 0 || le32(loc, 16) > 1 {
                 return err("zip: multi-disk (split or spanned) zip64 archives are not supported");
             }
-            e.entries = u64_at(z, 32);
-            e.cd_size = u64_at(z, 40);
-            e.cd_offset = u64_at(z, 48);
+            e.entries = le64(z, 32);
+            e.cd_size = le64(z, 40);
+            e.cd_offset = le64(z, 48);
             e.cd_end = usize::try_from(z_at).unwrap_or(usize::MAX);
             e.zip64 = true;
         }
@@ -328,40 +315,40 @@ fn read_central(input: &[u8], at: usize, i: u64, cd_end: usize) -> Result<(Entry
         ));
     }
     let (n, m, k) = (
-        usize::from(u16_at(fixed, 28)),
-        usize::from(u16_at(fixed, 30)),
-        usize::from(u16_at(fixed, 32)),
+        usize::from(le16(fixed, 28)),
+        usize::from(le16(fixed, 30)),
+        usize::from(le16(fixed, 32)),
     );
     let total = CENTRAL_LEN + n + m + k;
     let var = h.get(CENTRAL_LEN..total).ok_or_else(truncated)?;
     let raw_name = var[..n].to_vec();
     let extra = var[n..n + m].to_vec();
     let comment = var[n + m..].to_vec();
-    let flags = u16_at(fixed, 8);
+    let flags = le16(fixed, 8);
     let mut e = Entry {
         name: String::new(),
-        made_by: u16_at(fixed, 4),
-        needed: u16_at(fixed, 6),
+        made_by: le16(fixed, 4),
+        needed: le16(fixed, 6),
         flags,
-        method: u16_at(fixed, 10),
-        time: u16_at(fixed, 12),
-        date: u16_at(fixed, 14),
-        crc: u32_at(fixed, 16),
-        csize: u64::from(u32_at(fixed, 20)),
-        usize_: u64::from(u32_at(fixed, 24)),
-        internal: u16_at(fixed, 36),
-        external: u32_at(fixed, 38),
-        offset: u64::from(u32_at(fixed, 42)),
+        method: le16(fixed, 10),
+        time: le16(fixed, 12),
+        date: le16(fixed, 14),
+        crc: le32(fixed, 16),
+        csize: u64::from(le32(fixed, 20)),
+        usize_: u64::from(le32(fixed, 24)),
+        internal: le16(fixed, 36),
+        external: le32(fixed, 38),
+        offset: u64::from(le32(fixed, 42)),
         raw_name,
         extra,
         comment,
         local_extra: Vec::new(),
         data_start: 0,
     };
-    if u16_at(fixed, 34) != 0 {
+    if le16(fixed, 34) != 0 {
         return err(format!(
             "zip: entry {i} starts on disk {}: multi-disk archives are not supported",
-            u16_at(fixed, 34)
+            le16(fixed, 34)
         ));
     }
     // zip64: each 32-bit field that is all ones is in the 0x0001 extra field, in this order.
@@ -370,7 +357,7 @@ fn read_central(input: &[u8], at: usize, i: u64, cd_end: usize) -> Result<(Entry
         let mut next = |v: &mut u64| {
             if *v == 0xffff_ffff {
                 if let Some(b) = z.get(p..p + 8) {
-                    *v = u64_at(b, 0);
+                    *v = le64(b, 0);
                     p += 8;
                 }
             }
@@ -387,7 +374,7 @@ fn read_central(input: &[u8], at: usize, i: u64, cd_end: usize) -> Result<(Entry
 /// else UTF-8 (flagged, or valid anyway, as Unix zip tools write), else IBM code page 437.
 fn entry_name(e: &Entry) -> String {
     if let Some(u) = extra_field(&e.extra, 0x7075) {
-        if u.len() > 5 && u[0] == 1 && u32_at(u, 1) == crc32fast::hash(&e.raw_name) {
+        if u.len() > 5 && u[0] == 1 && le32(u, 1) == crc32fast::hash(&e.raw_name) {
             if let Ok(s) = std::str::from_utf8(&u[5..]) {
                 return s.to_string();
             }
@@ -430,7 +417,7 @@ fn extra_fields(mut x: &[u8]) -> (Vec<(u16, &[u8])>, bool) {
         if x.len() < 4 {
             return (out, false);
         }
-        let (id, len) = (u16_at(x, 0), usize::from(u16_at(x, 2)));
+        let (id, len) = (le16(x, 0), usize::from(le16(x, 2)));
         let Some(d) = x.get(4..4 + len) else {
             return (out, false);
         };
@@ -450,7 +437,7 @@ fn read_local(
     let h = get(input, e.offset, LOCAL_LEN)
         .filter(|h| &h[..4] == LOCAL_SIG)
         .ok_or_else(|| FormatError::new(format!("zip entry '{name}': no local header at offset {:#x}", e.offset)))?;
-    let (n, m) = (usize::from(u16_at(h, 26)), usize::from(u16_at(h, 28)));
+    let (n, m) = (usize::from(le16(h, 26)), usize::from(le16(h, 28)));
     let var = get(input, e.offset + LOCAL_LEN as u64, n + m).ok_or_else(|| {
         FormatError::new(format!(
             "zip entry '{name}': local header at offset {:#x} runs past the end of the archive",
@@ -474,7 +461,7 @@ fn read_local(
             format!("'{}'", decode_name(&e.raw_name, e.flags & FLAG_UTF8 != 0)),
         );
     }
-    let (l_needed, l_flags, l_method) = (u16_at(h, 4), u16_at(h, 6), u16_at(h, 8));
+    let (l_needed, l_flags, l_method) = (le16(h, 4), le16(h, 6), le16(h, 8));
     if l_method != e.method {
         differ("method", method_name(l_method), method_name(e.method));
     }
@@ -484,24 +471,20 @@ fn read_local(
     if l_needed != e.needed {
         differ("version needed", version(l_needed), version(e.needed));
     }
-    if (u16_at(h, 10), u16_at(h, 12)) != (e.time, e.date) {
-        differ(
-            "DOS time",
-            dos_text(u16_at(h, 12), u16_at(h, 10)),
-            dos_text(e.date, e.time),
-        );
+    if (le16(h, 10), le16(h, 12)) != (e.time, e.date) {
+        differ("DOS time", dos_text(le16(h, 12), le16(h, 10)), dos_text(e.date, e.time));
     }
     // CRC and sizes: in the local header, or (flag bit 3) in a data descriptor after the data.
-    let mut l_crc = u32_at(h, 14);
-    let mut l_csize = u64::from(u32_at(h, 18));
-    let mut l_usize = u64::from(u32_at(h, 22));
+    let mut l_crc = le32(h, 14);
+    let mut l_csize = u64::from(le32(h, 18));
+    let mut l_usize = u64::from(le32(h, 22));
     let local_zip64 = extra_field(&e.local_extra, 0x0001);
     if let Some(z) = local_zip64 {
         if l_usize == 0xffff_ffff && z.len() >= 8 {
-            l_usize = u64_at(z, 0);
+            l_usize = le64(z, 0);
         }
         if l_csize == 0xffff_ffff && z.len() >= 16 {
-            l_csize = u64_at(z, 8);
+            l_csize = le64(z, 8);
         }
     }
     if l_flags & FLAG_DESCRIPTOR != 0 {
@@ -512,11 +495,11 @@ fn read_local(
         let d_at = if with_sig { at + 4 } else { at };
         match get(input, d_at, len) {
             Some(d) => {
-                l_crc = u32_at(d, 0);
+                l_crc = le32(d, 0);
                 (l_csize, l_usize) = if wide {
-                    (u64_at(d, 4), u64_at(d, 12))
+                    (le64(d, 4), le64(d, 12))
                 } else {
-                    (u64::from(u32_at(d, 4)), u64::from(u32_at(d, 8)))
+                    (u64::from(le32(d, 4)), u64::from(le32(d, 8)))
                 };
             }
             None => {
@@ -685,8 +668,8 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
         .find(|(i, _)| *i == 0x000a)
         .map(|(_, d)| *d)
     {
-        if n.len() >= 32 && u16_at(n, 4) == 1 && u16_at(n, 6) >= 24 {
-            let ticks = u64_at(n, 8);
+        if n.len() >= 32 && le16(n, 4) == 1 && le16(n, 6) >= 24 {
+            let ticks = le64(n, 8);
             let t = i64::try_from(ticks / 10_000_000).unwrap_or(i64::MAX) - 11_644_473_600;
             f.push(Field::new("mtime-ntfs", Value::Time(t)));
         }
