@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use reproscope_diff::{Difference, Options};
-use reproscope_report::{render_text, to_json, Style};
+use reproscope_explain::{causes, explain, Config, Explanation};
+use reproscope_report::{render_summary, render_text, to_json, to_json_explained, Style};
 
 use crate::{Result, DIFFERENT, SAME};
 
@@ -20,6 +21,87 @@ pub struct Args {
     /// Deepest nesting of archives followed.
     #[arg(long, default_value_t = 32)]
     max_depth: usize,
+    /// The SOURCE_DATE_EPOCH the builds should have used: says which differing timestamps equal
+    /// it, are earlier, or are later (not clamped). Default: the environment variable.
+    #[arg(long, value_name = "T")]
+    source_date_epoch: Option<i64>,
+    /// Leave differences of these causes out of the tree (the summary still counts them), e.g.
+    /// --hide timestamp,file-order to see what is left once those are fixed.
+    #[arg(long, value_name = "CAUSE,...", value_delimiter = ',')]
+    hide: Vec<String>,
+    /// No "Why these builds differ" summary and no causes in the report.
+    #[arg(long)]
+    no_explain: bool,
+}
+
+/// How the report explains a comparison.
+#[derive(Clone, Debug, Default)]
+pub struct ExplainOpts {
+    pub off: bool,
+    pub source_date_epoch: Option<i64>,
+    pub hide: Vec<String>,
+}
+
+impl ExplainOpts {
+    /// The defaults: explain, SOURCE_DATE_EPOCH from the environment, hide nothing.
+    pub fn from_env() -> ExplainOpts {
+        ExplainOpts {
+            off: false,
+            source_date_epoch: env_epoch(),
+            hide: Vec::new(),
+        }
+    }
+}
+
+/// SOURCE_DATE_EPOCH from the environment; the specification says to fail on a malformed
+/// value, but a report can do without it, so it is ignored with a warning.
+fn env_epoch() -> Option<i64> {
+    let v = std::env::var("SOURCE_DATE_EPOCH").ok()?;
+    match v.trim().parse::<i64>() {
+        Ok(t) => Some(t),
+        Err(_) => {
+            eprintln!("reproscope: warning: SOURCE_DATE_EPOCH={v:?} is not a number of seconds; ignored");
+            None
+        }
+    }
+}
+
+/// A comparison ready to print: the tree (annotated with causes, hidden ones dropped) and its
+/// explanation.
+pub struct Report {
+    pub tree: Option<Difference>,
+    pub explanation: Option<Explanation>,
+    pub hidden: Vec<String>,
+}
+
+/// Explains the tree, writes the causes into it and drops the hidden ones.
+pub fn prepare(diff: Option<Difference>, o: &ExplainOpts) -> Result<Report> {
+    for h in &o.hide {
+        if !causes::ALL.contains(&h.as_str()) {
+            return Err(format!("--hide {h}: not a cause; causes are {}", causes::ALL.join(", ")).into());
+        }
+    }
+    let (tree, explanation) = match diff {
+        Some(mut d) if !o.off => {
+            let e = explain(
+                &d,
+                &Config {
+                    source_date_epoch: o.source_date_epoch,
+                },
+            );
+            e.annotate(&mut d);
+            if !o.hide.is_empty() {
+                e.hide(&mut d, &o.hide);
+            }
+            (Some(d), Some(e))
+        }
+        other => (other, None),
+    };
+    Ok(Report {
+        tree,
+        explanation,
+        hidden: o.hide.clone(),
+    })
 }
 
 pub fn run(a: Args, color: bool) -> Result<u8> {
@@ -28,27 +110,65 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         ..Options::default()
     };
     let diff = crate::progress::compare(&a.a, &a.b, opts)?;
+    let differs = diff.is_some();
+    let eo = ExplainOpts {
+        off: a.no_explain,
+        source_date_epoch: a.source_date_epoch.or_else(env_epoch),
+        hide: a
+            .hide
+            .iter()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect(),
+    };
+    let report = prepare(diff, &eo)?;
     let to_stdout_json = a.json.as_deref() == Some("-");
     if let Some(target) = &a.json {
-        write_json(target, diff.as_ref(), &a.a, &a.b)?;
+        write_report_json(target, &report, &a.a, &a.b)?;
     }
     if !to_stdout_json {
-        print_report(diff.as_ref(), &a.a, &a.b, color);
+        print_prepared(&report, &a.a, &a.b, color);
     }
-    Ok(if diff.is_some() { DIFFERENT } else { SAME })
+    Ok(if differs { DIFFERENT } else { SAME })
 }
 
-/// The text report, or the one-line verdict for identical inputs.
+/// The text report, or the one-line verdict for identical inputs, explained with the defaults.
 pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) {
-    match diff {
+    match prepare(diff.cloned(), &ExplainOpts::from_env()) {
+        Ok(r) => print_prepared(&r, a, b, color),
+        Err(e) => eprintln!("reproscope: error: {e}"),
+    }
+}
+
+/// The summary of causes, the tree, measurements and the count line.
+pub fn print_prepared(r: &Report, a: &Path, b: &Path, color: bool) {
+    match &r.tree {
         None => println!("{} and {} are identical", a.display(), b.display()),
         Some(d) => {
             let mut out = std::io::stdout().lock();
+            if let Some(e) = &r.explanation {
+                let s = render_summary(e, &r.hidden, Style { color });
+                if !s.is_empty() {
+                    let _ = writeln!(out, "{s}");
+                }
+            }
             let _ = out.write_all(render_text(d, Style { color }).as_bytes());
             for line in measurement_lines(d) {
                 let _ = writeln!(out, "{line}");
             }
-            let _ = writeln!(out, "{}", summary(d));
+            let hidden = if r.hidden.is_empty() {
+                String::new()
+            } else {
+                format!(" (not counting hidden: {})", r.hidden.join(", "))
+            };
+            if !r.hidden.is_empty() && d.details.is_empty() && !d.has_own_change() {
+                let _ = writeln!(
+                    out,
+                    "nothing else differs once these are set aside: {}",
+                    r.hidden.join(", ")
+                );
+            }
+            let _ = writeln!(out, "{}{hidden}", summary(d));
         }
     }
 }
@@ -100,18 +220,16 @@ pub fn summary(d: &Difference) -> String {
     )
 }
 
+/// The JSON report, explained with the defaults.
 pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -> Result<()> {
-    let value = match diff {
-        Some(d) => to_json(d),
-        // diffoscope writes nothing for identical inputs; an explicit empty tree is friendlier.
-        None => serde_json::json!({
-            "diffoscope-json-version": 1,
-            "source1": a.display().to_string(),
-            "source2": b.display().to_string(),
-            "unified_diff": null,
-            "details": [],
-            "comments": ["identical"],
-        }),
+    write_report_json(target, &prepare(diff.cloned(), &ExplainOpts::from_env())?, a, b)
+}
+
+pub fn write_report_json(target: &str, r: &Report, a: &Path, b: &Path) -> Result<()> {
+    let value = match (&r.tree, &r.explanation) {
+        (Some(d), Some(e)) => to_json_explained(d, e),
+        (Some(d), None) => to_json(d),
+        (None, _) => json_identical(a, b),
     };
     let text = serde_json::to_string_pretty(&value)? + "\n";
     if target == "-" {
@@ -122,6 +240,19 @@ pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -
     Ok(())
 }
 
+/// diffoscope writes nothing for identical inputs; an explicit empty tree is friendlier.
+fn json_identical(a: &Path, b: &Path) -> serde_json::Value {
+    serde_json::json!({
+        "diffoscope-json-version": 1,
+        "causes": [],
+        "source1": a.display().to_string(),
+        "source2": b.display().to_string(),
+        "unified_diff": null,
+        "details": [],
+        "comments": ["identical"],
+    })
+}
+
 impl Args {
     pub fn new(a: PathBuf, b: PathBuf) -> Args {
         Args {
@@ -129,6 +260,9 @@ impl Args {
             b,
             json: None,
             max_depth: 32,
+            source_date_epoch: None,
+            hide: Vec::new(),
+            no_explain: false,
         }
     }
 }

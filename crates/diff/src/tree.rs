@@ -28,6 +28,13 @@ pub struct FieldChange {
     /// content, an offset moved by an earlier member's growth): the reason, for the reader.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derived: Option<String>,
+    /// Why it differs, as the explainer's cause id ("timestamp", "build-path", ...): set by
+    /// `reproscope-explain`, `None` until a tree is explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// For a change that follows from another: the path of the node it follows from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
 }
 
 impl FieldChange {
@@ -37,6 +44,8 @@ impl FieldChange {
             before,
             after,
             derived: None,
+            cause: None,
+            derived_from: None,
         }
     }
 }
@@ -68,6 +77,13 @@ pub struct Difference {
     /// identical bytes. `None` when it was paired by its path inside a renamed directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<u8>,
+    /// The explainer's cause id for this node's own change (its main one when several): set by
+    /// `reproscope-explain`, `None` until a tree is explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// When this node's change only follows from another one: the path of that node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
 }
 
 impl Difference {
@@ -87,6 +103,8 @@ impl Difference {
             size1: None,
             size2: None,
             similarity: None,
+            cause: None,
+            derived_from: None,
         }
     }
 

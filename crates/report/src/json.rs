@@ -2,6 +2,7 @@
 //! `details`, `comments`), with reproscope's typed data beside it under extra keys.
 
 use reproscope_diff::{Change, Difference};
+use reproscope_explain::Explanation;
 use serde_json::{json, Map, Value as J};
 
 use crate::describe_field;
@@ -13,6 +14,22 @@ pub fn to_json(d: &Difference) -> J {
     if let J::Object(m) = &mut v {
         let mut root = Map::new();
         root.insert("diffoscope-json-version".into(), json!(1));
+        root.append(m);
+        return J::Object(root);
+    }
+    v
+}
+
+/// The whole tree with the explanation: a top-level `causes` list, ranked (each with `id`,
+/// `count`, `derived`, `evidence`, `fix`, ...), after the version key. Per-node `cause` and
+/// `derived_from` come from the tree, once [`Explanation::annotate`] has written them.
+pub fn to_json_explained(d: &Difference, e: &Explanation) -> J {
+    let mut v = to_json(d);
+    if let J::Object(m) = &mut v {
+        let mut root = Map::new();
+        let version = m.remove("diffoscope-json-version").unwrap_or(json!(1));
+        root.insert("diffoscope-json-version".into(), version);
+        root.insert("causes".into(), serde_json::to_value(&e.causes).unwrap_or(J::Null));
         root.append(m);
         return J::Object(root);
     }
@@ -79,6 +96,12 @@ fn node(d: &Difference) -> J {
     }
     if let Some(s) = d.similarity {
         m.insert("similarity".into(), json!(s));
+    }
+    if let Some(c) = &d.cause {
+        m.insert("cause".into(), json!(c));
+    }
+    if let Some(f) = &d.derived_from {
+        m.insert("derived_from".into(), json!(f));
     }
     J::Object(m)
 }

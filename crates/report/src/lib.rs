@@ -1,9 +1,11 @@
 //! Renderers for the Difference tree. They know no formats: only the tree's typed data.
 
 mod json;
+mod summary;
 mod text;
 
-pub use json::to_json;
+pub use json::{to_json, to_json_explained};
+pub use summary::render_summary;
 pub use text::{render_text, Style};
 
 use reproscope_diff::FieldChange;

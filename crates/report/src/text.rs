@@ -12,12 +12,12 @@ pub struct Style {
     pub color: bool,
 }
 
-struct Painter {
-    color: bool,
+pub(crate) struct Painter {
+    pub(crate) color: bool,
 }
 
 impl Painter {
-    fn paint(&self, code: &str, s: &str) -> String {
+    pub(crate) fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
@@ -80,6 +80,15 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
     }
     if !tags.is_empty() {
         head.push_str(&p.paint("2", &format!("  ({})", tags.join(", "))));
+    }
+    // The explainer's verdict, when the tree was explained: untagged nodes are real changes
+    // (`content`), so what is tagged is what a reproducible build would remove.
+    if let Some(c) = d.cause.as_ref().filter(|c| *c != "content") {
+        let tag = match &d.derived_from {
+            Some(f) => format!("  [{c}, follows from {f}]"),
+            None => format!("  [{c}]"),
+        };
+        head.push_str(&p.paint("36", &tag));
     }
     let _ = writeln!(out, "{prefix}{branch}{head}");
     let inner = format!("{prefix}{cont}");

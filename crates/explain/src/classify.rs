@@ -1,0 +1,603 @@
+//! Classifies a pair of changed strings (two versions of a text line, of a field value, or of the
+//! printable bytes around a binary change): which kind of token differs between them. Works on
+//! the changed tokens only, found by a token diff, so "log_level = info → debug" is a real
+//! change while "built Jan  1 2024 → Jan  2 2024" is a timestamp.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::causes::*;
+
+/// Characters kept either side of the changed part of long strings (for the patterns' context).
+const CONTEXT: usize = 160;
+
+struct Patterns {
+    time: Regex,
+    zone: Regex,
+    path: Regex,
+    random: Regex,
+    version: Regex,
+    host: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let month = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?";
+        let time = [
+            // ISO 8601 / RFC 3339, with optional time and zone
+            r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\b".to_string(),
+            r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b".to_string(),
+            r"\b\d{1,2}:\d{2}\b".to_string(),
+            // __DATE__ ("Jan  1 2024"), date(1) ("Jan 1"), "1 Jan 2024"
+            format!(r"\b{month}\s+\d{{1,2}}(?:,?\s+\d{{4}})?\b"),
+            format!(r"\b\d{{1,2}}\.?\s+{month}(?:\s+\d{{4}})?\b"),
+            format!(r"\b{month}\b"),
+            r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b".to_string(),
+            // 20240101, 20240101T120000Z
+            r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T?\d{4,6}Z?)?\b".to_string(),
+            // Unix seconds of 2001..2033, and a bare year (a copyright line)
+            r"\b1[0-9]{9}\b".to_string(),
+            r"\b(?:19|20)\d{2}\b".to_string(),
+        ]
+        .join("|");
+        Patterns {
+            time: Regex::new(&time).expect("time pattern"),
+            zone: Regex::new(
+                r"\b(?:UTC|GMT|[ECMPA][SD]T|CES?T|BST|IST|JST|KST|HKT|SGT|MSK|EES?T|WES?T|AEST|AEDT|NZST|NZDT)\b|[+-](?:0\d|1[0-4]):?[0-5]\d\b",
+            )
+            .expect("zone pattern"),
+            path: Regex::new(r"(?:/[A-Za-z0-9._+@%~=,-]+){2,}/?").expect("path pattern"),
+            random: Regex::new(
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]{16,}\b|\btmp[A-Za-z0-9_]{6,}\b|\b[A-Za-z0-9+/]{22,}={0,2}",
+            )
+            .expect("random pattern"),
+            // A name, a separator, a version: requests==2.31.0, libfoo-1.2.3, Version: 1.0, (Debian 12.2.0-14)
+            version: Regex::new(
+                r#"[A-Za-z][A-Za-z0-9+._-]*?(?:==|>=|<=|~=|@|-|_|\s*[:=]\s*|\s+|\s*\()\s*"?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~]+)?)"#,
+            )
+            .expect("version pattern"),
+            host: Regex::new(
+                r"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|\b(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*([a-z0-9][a-z0-9.-]*)",
+            )
+            .expect("host pattern"),
+        }
+    })
+}
+
+/// Directories the builds ran in, as far as the tree tells (DWARF compilation directories):
+/// any changed string that is part of one of them is the build path.
+#[derive(Default, Debug, Clone)]
+pub struct Known {
+    pub build_dirs1: Vec<String>,
+    pub build_dirs2: Vec<String>,
+}
+
+/// Roots under which builds typically run: a path below one that differs is a build path.
+const BUILD_ROOTS: &[&str] = &[
+    "/tmp/",
+    "/var/tmp/",
+    "/build/",
+    "/builds/",
+    "/home/",
+    "/root/",
+    "/workspace",
+    "/work/",
+    "/src/",
+    "/usr/src/",
+    "/srv/",
+    "/runner/",
+    "/github/",
+    "/__w/",
+    "/var/lib/jenkins",
+    "/var/lib/buildkite",
+    "/mnt/",
+    "/opt/build",
+    "/private/var/folders/",
+    "/nix/build",
+];
+
+/// A kind of token with where it occurs in each string.
+type Class = (&'static str, Vec<Range<usize>>, Vec<Range<usize>>);
+
+/// The cause a pair of changed strings points to, or `None` when the changed tokens are of no
+/// known kind (a real change).
+pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
+    let (a, b) = window(a, b);
+    let regions = changed_regions(a, b);
+    if regions.is_empty() {
+        return None;
+    }
+    let p = patterns();
+    let spans = |re: &Regex, s: &str| -> Vec<Range<usize>> { re.find_iter(s).map(|m| m.range()).collect() };
+    let groups = |re: &Regex, s: &str| -> Vec<Range<usize>> {
+        re.captures_iter(s)
+            .filter_map(|c| c.iter().skip(1).flatten().next().map(|m| m.range()))
+            .collect()
+    };
+    let paths = |s: &str, dirs: &[String]| -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = p
+            .path
+            .find_iter(s)
+            .filter(|m| {
+                let t = m.as_str();
+                BUILD_ROOTS.iter().any(|r| t.starts_with(r)) || dirs.iter().any(|d| !d.is_empty() && t.contains(d))
+            })
+            .map(|m| m.range())
+            .collect();
+        out.extend(fragments(s, dirs));
+        out
+    };
+    let versions = |s: &str| -> Vec<Range<usize>> {
+        p.version
+            .captures_iter(s)
+            .filter(|c| {
+                // Not an IPv4 address.
+                let v = c.get(1).map_or("", |m| m.as_str());
+                !(v.split('.').count() == 4
+                    && v.split('.')
+                        .all(|x| x.len() <= 3 && x.bytes().all(|c| c.is_ascii_digit())))
+            })
+            .filter_map(|c| c.get(0).map(|m| m.range()))
+            .collect()
+    };
+    let randoms = |s: &str| -> Vec<Range<usize>> {
+        p.random
+            .find_iter(s)
+            .filter(|m| {
+                let t = m.as_str();
+                // Long base64-like runs count only when they mix cases and digits.
+                t.contains('-')
+                    || t.starts_with("tmp")
+                    || t.bytes().all(|c| c.is_ascii_hexdigit())
+                    || (t.bytes().any(|c| c.is_ascii_uppercase())
+                        && t.bytes().any(|c| c.is_ascii_lowercase())
+                        && t.bytes().any(|c| c.is_ascii_digit()))
+            })
+            .map(|m| m.range())
+            .collect()
+    };
+    let classes: [Class; 6] = [
+        (BUILD_PATH, paths(a, &known.build_dirs1), paths(b, &known.build_dirs2)),
+        (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
+        (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
+        (RANDOMNESS, randoms(a), randoms(b)),
+        (INPUT_VERSION, versions(a), versions(b)),
+        (HOSTNAME, groups(&p.host, a), groups(&p.host, b)),
+    ];
+    let mut found: Vec<&'static str> = Vec::new();
+    for (ra, rb) in &regions {
+        // Only punctuation or binary bytes changed: nothing a pattern can vouch for.
+        let wordy = |s: &str, r: &Range<usize>| s[r.clone()].chars().any(char::is_alphanumeric);
+        if !wordy(a, ra) && !wordy(b, rb) {
+            return None;
+        }
+        let class = classes
+            .iter()
+            .find(|(_, ma, mb)| covered(a, ra, ma) && covered(b, rb, mb))
+            .map(|c| c.0)?;
+        found.push(class);
+    }
+    fn zones<'s>(re: &Regex, s: &'s str) -> Vec<&'s str> {
+        re.find_iter(s).map(|m| m.as_str()).collect()
+    }
+    let datelike = found.iter().all(|c| *c == TIMESTAMP || *c == TIMEZONE);
+    if found.contains(&TIMEZONE) || (datelike && zones(&p.zone, a) != zones(&p.zone, b)) {
+        return Some(TIMEZONE);
+    }
+    // The first kind in priority order among those found.
+    classes.iter().map(|c| c.0).find(|c| found.contains(c))
+}
+
+/// Pieces of a string that are parts of a known build directory (binary windows cut paths).
+fn fragments(s: &str, dirs: &[String]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    if dirs.iter().all(|d| d.is_empty()) {
+        return out;
+    }
+    let mut start = None;
+    let bytes = s.as_bytes();
+    for (i, &c) in bytes.iter().enumerate().chain(std::iter::once((bytes.len(), &0u8))) {
+        let pathy = c.is_ascii_alphanumeric() || b"/._+-@%~=,".contains(&c);
+        match (pathy && i < bytes.len(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(st)) => {
+                let piece = &s[st..i];
+                if piece.len() >= 4
+                    && dirs
+                        .iter()
+                        .any(|d| !d.is_empty() && (d.contains(piece) || piece.contains(d.as_str())))
+                {
+                    out.push(st..i);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when every letter and digit of `s[r]` lies in one of `spans` (separators between two
+/// matches, as the space in "Mon Jan", do not count; an empty range is covered).
+fn covered(s: &str, r: &Range<usize>, spans: &[Range<usize>]) -> bool {
+    s[r.clone()]
+        .char_indices()
+        .filter(|(_, c)| c.is_alphanumeric())
+        .all(|(i, _)| spans.iter().any(|m| m.start <= r.start + i && r.start + i < m.end))
+}
+
+/// The changed part of two strings with some context either side (long lines would make the
+/// token diff slow and the patterns match far away).
+fn window<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    let prefix = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i);
+    let suffix = a[prefix..]
+        .chars()
+        .rev()
+        .zip(b[prefix..].chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum::<usize>();
+    let start = floor(a, prefix.saturating_sub(CONTEXT));
+    let cut = |s: &'a str| {
+        let end = ceil(s, (s.len() - suffix).saturating_add(CONTEXT).min(s.len()));
+        &s[start..end]
+    };
+    (cut(a), cut(b))
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Tokens: runs of letters and digits, or one other character each.
+fn tokens(s: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut run: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        if c.is_alphanumeric() {
+            run.get_or_insert(i);
+        } else {
+            if let Some(st) = run.take() {
+                out.push(st..i);
+            }
+            out.push(i..i + c.len_utf8());
+        }
+    }
+    if let Some(st) = run {
+        out.push(st..s.len());
+    }
+    out
+}
+
+/// The byte ranges of `a` and `b` that a token diff finds changed, region by region.
+fn changed_regions(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    use similar::{capture_diff_slices, Algorithm, DiffOp};
+    let (ta, tb) = (tokens(a), tokens(b));
+    let sa: Vec<&str> = ta.iter().map(|r| &a[r.clone()]).collect();
+    let sb: Vec<&str> = tb.iter().map(|r| &b[r.clone()]).collect();
+    let span = |t: &[Range<usize>], at: usize, len: usize, text_len: usize| -> Range<usize> {
+        if len == 0 {
+            let pos = t.get(at).map_or(text_len, |r| r.start);
+            pos..pos
+        } else {
+            t[at].start..t[at + len - 1].end
+        }
+    };
+    let mut out: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    let mut last_equal = true;
+    for op in capture_diff_slices(Algorithm::Myers, &sa, &sb) {
+        let (ra, rb) = match op {
+            DiffOp::Equal { .. } => {
+                last_equal = true;
+                continue;
+            }
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } => (span(&ta, old_index, old_len, a.len()), span(&tb, new_index, 0, b.len())),
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => (span(&ta, old_index, 0, a.len()), span(&tb, new_index, new_len, b.len())),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => (
+                span(&ta, old_index, old_len, a.len()),
+                span(&tb, new_index, new_len, b.len()),
+            ),
+        };
+        match out.last_mut() {
+            // Adjacent changes (a delete then an insert) are one region.
+            Some(last) if !last_equal => {
+                last.0 = last.0.start.min(ra.start)..last.0.end.max(ra.end);
+                last.1 = last.1.start.min(rb.start)..last.1.end.max(rb.end);
+            }
+            _ => out.push((ra, rb)),
+        }
+        last_equal = false;
+    }
+    out
+}
+
+/// A short "old → new" excerpt around the change, for evidence.
+pub fn excerpt(a: &str, b: &str) -> String {
+    const MAX: usize = 60;
+    let show = |s: &str| -> String {
+        let t = s.trim();
+        if t.chars().count() <= MAX {
+            return format!("{t:?}");
+        }
+        String::new()
+    };
+    let (sa, sb) = (show(a), show(b));
+    if !sa.is_empty() && !sb.is_empty() {
+        return format!("{sa} → {sb}");
+    }
+    // Long: the changed part with a little context.
+    let regions = changed_regions(a, b);
+    let (Some(first), Some(last)) = (regions.first(), regions.last()) else {
+        return String::new();
+    };
+    let cut = |s: &str, r: Range<usize>| -> String {
+        let st = floor(s, r.start.saturating_sub(20));
+        let en = ceil(s, (r.end + 20).min(s.len()));
+        let mut t: String = s[st..en].chars().take(MAX).collect();
+        if st > 0 {
+            t.insert(0, '…');
+        }
+        if en < s.len() {
+            t.push('…');
+        }
+        format!("{t:?}")
+    };
+    format!(
+        "{} → {}",
+        cut(a, first.0.start..last.0.end),
+        cut(b, first.1.start..last.1.end)
+    )
+}
+
+/// Lines of a unified diff: changed line pairs (a run of removals followed by a run of
+/// additions is paired in order), the unpaired rest, and each hunk's two sides.
+#[derive(Default, Debug)]
+pub struct LineChanges {
+    pub pairs: Vec<(String, String)>,
+    pub removed: Vec<String>,
+    pub added: Vec<String>,
+    pub hunks: Vec<(Vec<String>, Vec<String>)>,
+}
+
+pub fn parse_unified(u: &str) -> LineChanges {
+    let mut out = LineChanges::default();
+    let (mut minus, mut plus): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let flush = |minus: &mut Vec<String>, plus: &mut Vec<String>, out: &mut LineChanges| {
+        let n = minus.len().min(plus.len());
+        for (x, y) in minus.drain(..n).zip(plus.drain(..n)) {
+            out.pairs.push((x, y));
+        }
+        out.removed.append(minus);
+        out.added.append(plus);
+    };
+    for line in u.lines() {
+        if line.starts_with("@@") {
+            flush(&mut minus, &mut plus, &mut out);
+            out.hunks.push((Vec::new(), Vec::new()));
+            continue;
+        }
+        if out.hunks.is_empty() {
+            continue;
+        }
+        if let Some(t) = line.strip_prefix('-') {
+            if !plus.is_empty() {
+                flush(&mut minus, &mut plus, &mut out);
+            }
+            minus.push(t.to_string());
+            if let Some(h) = out.hunks.last_mut() {
+                h.0.push(t.to_string());
+            }
+        } else if let Some(t) = line.strip_prefix('+') {
+            plus.push(t.to_string());
+            if let Some(h) = out.hunks.last_mut() {
+                h.1.push(t.to_string());
+            }
+        } else {
+            flush(&mut minus, &mut plus, &mut out);
+            let t = line.strip_prefix(' ').unwrap_or(line);
+            if let Some(h) = out.hunks.last_mut() {
+                h.0.push(t.to_string());
+                h.1.push(t.to_string());
+            }
+        }
+    }
+    flush(&mut minus, &mut plus, &mut out);
+    out
+}
+
+/// When the changed lines are the same lines in another order: `Some(LOCALE)` when one side is
+/// sorted bytewise (LC_ALL=C) and the other as a locale collates (case and punctuation
+/// ignored), else `Some(FILE_ORDER)`. `None` when the lines themselves differ.
+pub fn reordered(c: &LineChanges) -> Option<&'static str> {
+    let mut old: Vec<&str> = c
+        .pairs
+        .iter()
+        .map(|p| p.0.as_str())
+        .chain(c.removed.iter().map(String::as_str))
+        .collect();
+    let mut new: Vec<&str> = c
+        .pairs
+        .iter()
+        .map(|p| p.1.as_str())
+        .chain(c.added.iter().map(String::as_str))
+        .collect();
+    if old.is_empty() {
+        return None;
+    }
+    old.sort_unstable();
+    new.sort_unstable();
+    if old != new {
+        return None;
+    }
+    let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
+    let collated = |v: &[String]| {
+        let key = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        v.windows(2).all(|w| key(&w[0]) <= key(&w[1]))
+    };
+    let locale = c.hunks.iter().all(|(x, y)| {
+        x != y && ((bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x)))
+    });
+    Some(if locale && !c.hunks.is_empty() {
+        LOCALE
+    } else {
+        FILE_ORDER
+    })
+}
+
+/// The bytes of both sides in each block of a hex diff ("@@ offset 0x.. @@" then "-"/"+" lines
+/// "OFFSET: hex...  ascii"), as strings: printable ASCII kept, other bytes mapped to distinct
+/// non-word characters so they still compare but never join a token.
+pub fn hex_blocks(u: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in u.lines() {
+        if line.starts_with("@@") {
+            out.push((String::new(), String::new()));
+            continue;
+        }
+        let (sign, rest) = match line.as_bytes().first() {
+            Some(b'-') => ('-', &line[1..]),
+            Some(b'+') => ('+', &line[1..]),
+            _ => continue,
+        };
+        let Some(block) = out.last_mut() else { continue };
+        let Some((_, hex)) = rest.split_once(": ") else {
+            continue;
+        };
+        // 16 bytes as 8 groups of 4 hex digits and a space: the ASCII column follows.
+        let hex: String = hex.chars().take(40).filter(|c| c.is_ascii_hexdigit()).collect();
+        let side = if sign == '-' { &mut block.0 } else { &mut block.1 };
+        for pair in hex.as_bytes().chunks(2) {
+            let Ok(b) = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16) else {
+                continue;
+            };
+            side.push(if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                char::from_u32(0xE000 + u32::from(b)).unwrap_or('\u{E000}')
+            });
+        }
+    }
+    out
+}
+
+/// A hex-diff block's strings made readable for evidence: other bytes as '.'.
+pub fn readable(s: &str) -> String {
+    s.chars()
+        .map(|c| if ('\u{E000}'..='\u{E0FF}').contains(&c) { '.' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(a: &str, b: &str) -> Option<&'static str> {
+        classify(a, b, &Known::default())
+    }
+
+    #[test]
+    fn kinds_of_tokens() {
+        assert_eq!(c("log_level = info", "log_level = debug"), None);
+        assert_eq!(
+            c("built Jan  1 2024 00:00:00", "built Jan  2 2024 01:02:03"),
+            Some(TIMESTAMP)
+        );
+        assert_eq!(c("Copyright 2023 Foo", "Copyright 2024 Foo"), Some(TIMESTAMP));
+        assert_eq!(
+            c("date: 2024-01-01T00:00:00Z", "date: 2024-01-02T10:00:00Z"),
+            Some(TIMESTAMP)
+        );
+        assert_eq!(
+            c(
+                "built: Mon Jan  1 00:00:00 UTC 2024",
+                "built: Sun Dec 31 19:00:00 EST 2023"
+            ),
+            Some(TIMEZONE)
+        );
+        assert_eq!(
+            c(
+                "id = 94029f71-0c59-485d-a8e4-3960febedb33",
+                "id = 2dd2c8ab-5bbd-4c97-a0d4-ea80f5b99053"
+            ),
+            Some(RANDOMNESS)
+        );
+        assert_eq!(c("requests==2.31.0", "requests==2.32.3"), Some(INPUT_VERSION));
+        assert_eq!(c("listen = 10.0.0.1", "listen = 10.0.0.2"), None);
+        assert_eq!(
+            c("built by root@builder-amd64-01", "built by root@ci-runner-7f3k"),
+            Some(HOSTNAME)
+        );
+        assert_eq!(
+            c("srcdir=/home/alice/src/app", "srcdir=/build/x/app-1.0"),
+            Some(BUILD_PATH)
+        );
+        assert_eq!(c("link -> /usr/lib/a", "link -> /usr/lib/b"), None);
+        assert_eq!(c("workers = 4", "workers = 5"), None);
+    }
+
+    #[test]
+    fn known_build_dirs_match_fragments() {
+        let k = Known {
+            build_dirs1: vec!["/tmp/x/build-a".into()],
+            build_dirs2: vec!["/tmp/x/builds/ci-job-4711/src".into()],
+        };
+        assert_eq!(
+            classify("ild-a\u{E000}main.c", "ilds/ci-job-4711/src\u{E000}main.c", &k),
+            Some(BUILD_PATH)
+        );
+    }
+
+    #[test]
+    fn reordered_lines() {
+        let d = "@@ -1,4 +1,4 @@\n-b\n-a\n+a\n+b\n";
+        assert_eq!(reordered(&parse_unified(d)), Some(FILE_ORDER));
+        let d = "@@ -1,4 +1,4 @@\n App\n+app-data\n Base\n-Zstd\n-app-data\n zlib\n+Zstd\n";
+        assert_eq!(reordered(&parse_unified(d)), Some(LOCALE));
+        assert_eq!(reordered(&parse_unified("@@ -1 +1 @@\n-a\n+b\n")), None);
+    }
+
+    #[test]
+    fn hex_blocks_parse() {
+        let u = "@@ offset 0x5 @@\n-00000000: 0100 0200 3030 3a30 303a 3030 004a 616e  ....00:00:00.Jan\n+00000000: 0100 0200 3031 3a30 323a 3033 004a 616e  ....01:02:03.Jan\n";
+        let b = hex_blocks(u);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].0.contains("00:00:00"));
+        assert!(b[0].1.contains("01:02:03"));
+        assert_eq!(classify(&b[0].0, &b[0].1, &Known::default()), Some(TIMESTAMP));
+    }
+}
