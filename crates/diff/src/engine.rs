@@ -425,23 +425,23 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     let (mut moved_from1, mut moved_from2) = (u64::MAX, u64::MAX);
     for (k, &(i, j)) in pairs.iter().enumerate() {
         if content_changed[k] {
-            moved_from1 = moved_from1.min(position(&m1[i]).unwrap_or(u64::MAX));
-            moved_from2 = moved_from2.min(position(&m2[j]).unwrap_or(u64::MAX));
+            moved_from1 = moved_from1.min(stored_at(&m1[i], true).unwrap_or(u64::MAX));
+            moved_from2 = moved_from2.min(stored_at(&m2[j], true).unwrap_or(u64::MAX));
         }
     }
     for &ri in &removed {
-        moved_from1 = moved_from1.min(position(&m1[ri]).unwrap_or(u64::MAX));
+        moved_from1 = moved_from1.min(stored_at(&m1[ri], true).unwrap_or(u64::MAX));
     }
     for (j, slot) in a_index_of_b.iter().enumerate() {
         if slot.is_none() {
-            moved_from2 = moved_from2.min(position(&m2[j]).unwrap_or(u64::MAX));
+            moved_from2 = moved_from2.min(stored_at(&m2[j], true).unwrap_or(u64::MAX));
         }
     }
     let mut keyed: Vec<((usize, usize, usize), Difference)> = Vec::new();
     for (k, r) in results.into_iter().enumerate() {
         if let Some(mut x) = r? {
             let (i, j) = pairs[k];
-            let shifted = match (position(&m1[i]), position(&m2[j])) {
+            let shifted = match (stored_at(&m1[i], false), stored_at(&m2[j], false)) {
                 (Some(p1), Some(p2)) => p1 > moved_from1 || p2 > moved_from2,
                 _ => i > first_move,
             };
@@ -522,11 +522,19 @@ fn content_differs(x: &Difference) -> bool {
     x.unified_diff.is_some() || !x.details.is_empty() || x.size1 != x.size2
 }
 
-/// A member's recorded position in its container, when its format gives one.
-fn position(m: &Member) -> Option<u64> {
-    match m.field("offset") {
-        Some(Value::Offset(o)) => Some(*o),
+/// Where a member's bytes are stored in its container, when its format records it: the
+/// `offset` field, and `*-position` fields for bytes stored elsewhere (a squashfs file's tail in
+/// a fragment block). `first` gives the earliest place (where a change starts moving what
+/// follows), otherwise the last (a member with bytes after a change may have moved).
+fn stored_at(m: &Member, first: bool) -> Option<u64> {
+    let places = m.fields.iter().filter_map(|f| match (&f.value, f.name.as_str()) {
+        (Value::Offset(o), n) if n == "offset" || n.ends_with("-position") => Some(*o),
         _ => None,
+    });
+    if first {
+        places.min()
+    } else {
+        places.max()
     }
 }
 

@@ -1684,6 +1684,9 @@ impl Walk<'_, '_> {
                 }
                 fields.push(Field::new("fragment-index", Value::Int(index.into())));
                 fields.push(Field::new("fragment-offset", Value::Offset(offset.into())));
+                // Where the tail is stored in the image: fragment blocks sit between file data,
+                // so a changed tail moves everything written after its block.
+                fields.push(Field::new("fragment-position", Value::Offset(f.start)));
                 self.stats.tails += 1;
                 self.stats.fragment_blocks.insert(index);
                 Some(Tail {
