@@ -5,6 +5,7 @@ mod diffcmd;
 mod extract;
 mod measure;
 mod progress;
+mod run;
 mod sgx;
 mod verify;
 
@@ -82,6 +83,21 @@ output directory, device nodes.")]
     Extract(extract::ExtractArgs),
     /// Build two small sample enclave images, then verify and diff them.
     Demo(demo::Args),
+    /// Run a build deterministically: fixed clock, file times, randomness, directory order and host name.
+    #[command(after_help = "Examples:
+  reproscope run -- make                          # everything fixed, clock from $SOURCE_DATE_EPOCH
+  reproscope run --epoch 1700000000 -- gcc -c x.c  # __DATE__/__TIME__/__TIMESTAMP__ from that second
+  reproscope run --build-path /build -- make      # the build sees the current directory as /build
+  reproscope run --no-random --explain -- ./build.sh   # list what was rewritten, how often
+
+Fixes, each with a --no-... switch: the clock (vDSO hidden at every exec; clock_gettime(realtime),
+gettimeofday and time answered from SOURCE_DATE_EPOCH, advancing a fixed step per call), file
+times in stat results (clamped to the epoch), getrandom, /dev/urandom and AT_RANDOM (seeded),
+directory order (getdents64 sorted by name), host and domain name (user + UTS namespace), and
+the environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivileged, per
+process tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
+125 when the command could not be started, 127 when it was not found.")]
+    Run(run::Args),
     /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT.
     #[command(after_help = "Examples:
   reproscope sgx info enclave.sgxs             # sgxs-info summary lines
@@ -108,6 +124,7 @@ fn main() -> ExitCode {
         Command::Ls(a) => extract::ls(a),
         Command::Extract(a) => extract::extract(a),
         Command::Demo(a) => demo::run(a, color),
+        Command::Run(a) => run::run(a),
         Command::Sgx(a) => sgx::run(a),
     };
     match result {

@@ -8,6 +8,9 @@ use reproscope_formats::{Format, Value};
 
 use crate::{base_name, read_input, Result, SAME, TROUBLE};
 
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod trace;
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -34,6 +37,45 @@ violation is an error naming the record and its file offset (exit 2).")]
 Works on non-canonical streams too (to see what a loader did): the records are listed, then the
 first canonical-stream violation is reported and the exit status is 2.")]
     List(ListArgs),
+    /// Run an enclave loader and record every page it adds through the SGX driver.
+    #[command(after_help = "Examples:
+  reproscope sgx trace -- sgxs-load enclave.sgxs enclave.sig   # through the real driver
+  reproscope sgx trace -o out --dump -- ./app                   # also the raw memory image
+  reproscope sgx trace --emulate-driver -- ./loader             # no SGX needed: answered here
+
+Writes per enclave, in load order: enclaveN.sgxs (sha256 = MRENCLAVE), enclaveN.json (SECS,
+pages, TCS fields; docs/sgx.md) and with --dump enclaveN.bin. At INIT, prints MRENCLAVE and
+whether the SIGSTRUCT's ENCLAVEHASH matches (stderr). Exit status: the loader's.")]
+    Trace(TraceArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TraceArgs {
+    /// Where to write enclaveN.sgxs/.json/.bin.
+    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+    /// Answer the SGX ioctls here, on any fd (no SGX hardware or driver needed).
+    #[arg(long)]
+    emulate_driver: bool,
+    /// With --emulate-driver: add at most N pages per ADD_PAGES call, as a busy driver may (to
+    /// exercise a loader's retry on `count`). 0 = all.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "emulate_driver")]
+    emulate_pages_per_call: u64,
+    /// Stop the loader at every syscall instead of only at ioctls (a seccomp filter): slower, for
+    /// 32-bit loaders or where the filter is refused.
+    #[arg(long)]
+    no_seccomp: bool,
+    /// Also write the raw memory image enclaveN.bin (SECS.SIZE bytes, sparse, unadded pages zero).
+    #[arg(long)]
+    dump: bool,
+    /// The loader and its arguments.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "LOADER"
+    )]
+    command: Vec<std::ffi::OsString>,
 }
 
 #[derive(clap::Args)]
@@ -55,6 +97,10 @@ pub fn run(a: Args) -> Result<u8> {
     match a.command {
         SgxCommand::Info(a) => info(&a),
         SgxCommand::List(a) => list(&a.file),
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        SgxCommand::Trace(a) => trace::run(a),
+        #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+        SgxCommand::Trace(_) => Err("sgx trace needs Linux on x86_64 (ptrace)".into()),
     }
 }
 

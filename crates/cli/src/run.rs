@@ -1,0 +1,128 @@
+//! `reproscope run -- CMD`: run a build deterministically (the work is in reproscope-trace).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use reproscope_trace::{Config, Error, Exit};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Start of the clock and clamp for file times, in seconds since 1970 [default: $SOURCE_DATE_EPOCH, else 1704067200 = 2024-01-01]
+    #[arg(long, value_name = "SECONDS")]
+    epoch: Option<i64>,
+    /// How far the clock advances per call, in nanoseconds.
+    #[arg(long, value_name = "NS", default_value_t = 1_000_000)]
+    step_ns: u64,
+    /// Seed of the random streams (getrandom, /dev/urandom, AT_RANDOM).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Host name the build sees (uname, hostname).
+    #[arg(long, default_value = "reproscope")]
+    hostname: String,
+    /// Domain name the build sees.
+    #[arg(long, default_value = "(none)")]
+    domainname: String,
+    /// Run the build with the current directory bind-mounted at DIR (an absolute path; created when missing).
+    #[arg(long, value_name = "DIR")]
+    build_path: Option<PathBuf>,
+    /// Leave the clock alone (vDSO, clock_gettime, gettimeofday, time).
+    #[arg(long)]
+    no_time: bool,
+    /// Leave file times in stat results alone.
+    #[arg(long)]
+    no_file_times: bool,
+    /// Leave randomness alone (getrandom, /dev/urandom, AT_RANDOM).
+    #[arg(long)]
+    no_random: bool,
+    /// Leave directory order alone (getdents64).
+    #[arg(long)]
+    no_dir_order: bool,
+    /// No user/UTS namespace: the real host and domain name.
+    #[arg(long)]
+    no_host: bool,
+    /// Keep TZ as it is (default: TZ=UTC).
+    #[arg(long)]
+    no_tz: bool,
+    /// Keep the locale (default: LC_ALL=C.UTF-8).
+    #[arg(long)]
+    no_locale: bool,
+    /// Keep the umask (default: 022).
+    #[arg(long)]
+    no_umask: bool,
+    /// Do not export SOURCE_DATE_EPOCH.
+    #[arg(long)]
+    no_source_date_epoch: bool,
+    /// After the run, list on stderr what was rewritten and how often.
+    #[arg(long)]
+    explain: bool,
+    /// The command and its arguments.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    command: Vec<OsString>,
+}
+
+/// Exit status for reproscope's own failure to start the command (as `env`/container runners).
+const CANNOT_RUN: u8 = 125;
+const NOT_FOUND: u8 = 127;
+
+pub fn run(a: Args) -> crate::Result<u8> {
+    let epoch = match a.epoch {
+        Some(e) => e,
+        None => match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) => v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds"))?,
+            Err(_) => reproscope_trace::DEFAULT_EPOCH,
+        },
+    };
+    let config = Config {
+        epoch,
+        step_ns: a.step_ns,
+        seed: a.seed,
+        time: !a.no_time,
+        file_times: !a.no_file_times,
+        random: !a.no_random,
+        dir_order: !a.no_dir_order,
+        host: !a.no_host,
+        hostname: a.hostname,
+        domainname: a.domainname,
+        build_path: a.build_path,
+        set_tz: !a.no_tz,
+        set_locale: !a.no_locale,
+        set_umask: !a.no_umask,
+        set_source_date_epoch: !a.no_source_date_epoch,
+    };
+    let outcome = match reproscope_trace::run(&config, &a.command) {
+        Ok(o) => o,
+        Err(e @ Error::NotFound(_)) => {
+            eprintln!("reproscope run: {e}");
+            return Ok(NOT_FOUND);
+        }
+        Err(e) => {
+            eprintln!("reproscope run: cannot run the command: {e}");
+            return Ok(CANNOT_RUN);
+        }
+    };
+    if a.explain {
+        let mut text = String::from("reproscope run --explain:\n");
+        for s in &outcome.setup {
+            text.push_str(s);
+            text.push('\n');
+        }
+        text.push_str(&outcome.stats.explain(&config));
+        eprint!("{text}");
+    }
+    match outcome.exit {
+        Exit::Code(c) => Ok((c & 0xff) as u8),
+        Exit::Signal(sig) => {
+            // Die of the same signal, so the caller (a shell, make) sees what the build saw.
+            reproscope_trace::die_of_signal(sig);
+            Ok((128 + sig).clamp(0, 255) as u8)
+        }
+    }
+}

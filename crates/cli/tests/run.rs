@@ -1,0 +1,432 @@
+//! `reproscope run`: deterministic builds with real compilers and runtimes (gcc, gcc -static,
+//! Debian's golang, python3, coreutils), each run under the supervisor and compared.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const EPOCH: &str = "1704067200"; // 2024-01-01 00:00:00 UTC
+
+fn reproscope(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reproscope"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run reproscope")
+}
+
+/// `reproscope run --epoch EPOCH [extra] -- cmd...`, which must succeed; its stdout.
+fn run_ok(dir: &Path, extra: &[&str], cmd: &[&str]) -> Vec<u8> {
+    let mut args = vec!["run", "--epoch", EPOCH];
+    args.extend_from_slice(extra);
+    args.push("--");
+    args.extend_from_slice(cmd);
+    let o = reproscope(dir, &args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {:?}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+fn native(dir: &Path, cmd: &[&str]) -> Vec<u8> {
+    let o = Command::new(cmd[0])
+        .args(&cmd[1..])
+        .current_dir(dir)
+        .output()
+        .expect(cmd[0]);
+    assert!(o.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn gcc_date_time_timestamp_are_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("stamp.c"),
+        "const char *stamp = __DATE__ \" \" __TIME__ \" | \" __TIMESTAMP__;\n",
+    )
+    .unwrap();
+    fn compile(out: &str) -> [&str; 5] {
+        ["gcc", "-c", "stamp.c", "-o", out]
+    }
+    // SOURCE_DATE_EPOCH not exported: gcc's own support for it cannot be what fixes the clock,
+    // and it never covers __TIMESTAMP__ (the source's mtime) anyway.
+    run_ok(dir, &["--no-source-date-epoch"], &compile("run1.o"));
+    native(dir, &compile("native1.o"));
+    std::thread::sleep(Duration::from_millis(2100));
+    native(dir, &["touch", "stamp.c"]);
+    run_ok(dir, &["--no-source-date-epoch"], &compile("run2.o"));
+    native(dir, &compile("native2.o"));
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    assert_eq!(read("run1.o"), read("run2.o"), "objects built under run differ");
+    assert_ne!(
+        read("native1.o"),
+        read("native2.o"),
+        "native objects should differ (__TIME__ moved 2 s)"
+    );
+    let o = read("run1.o");
+    let want = b"Jan  1 2024 00:00:00 | Mon Jan  1 00:00:00 2024";
+    assert!(
+        o.windows(want.len()).any(|w| w == want),
+        "the epoch is not in the object"
+    );
+}
+
+#[test]
+fn static_c_program_sees_the_deterministic_clock() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("clock.c"),
+        r#"#include <stdio.h>
+#include <time.h>
+#include <sys/time.h>
+int main(void) {
+    time_t t = time(NULL);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct timespec ts, m1, m2;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &m1);
+    clock_gettime(CLOCK_MONOTONIC, &m2);
+    int mono_ok = m2.tv_sec > m1.tv_sec || (m2.tv_sec == m1.tv_sec && m2.tv_nsec >= m1.tv_nsec);
+    printf("%ld %ld.%06ld %ld.%09ld monotonic:%d\n", (long)t, (long)tv.tv_sec, (long)tv.tv_usec,
+           (long)ts.tv_sec, ts.tv_nsec, mono_ok);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    native(dir, &["gcc", "-static", "-O2", "-o", "clock", "clock.c"]);
+    let a = run_ok(dir, &[], &["./clock"]);
+    let b = run_ok(dir, &[], &["./clock"]);
+    assert_eq!(a, b);
+    // One call, one step (1 ms) further.
+    assert_eq!(
+        text(&a),
+        "1704067200 1704067200.001000 1704067200.002000000 monotonic:1\n"
+    );
+    let real = native(dir, &["./clock"]);
+    assert_ne!(real, a);
+    // --no-time: the real clock again.
+    let off = run_ok(dir, &["--no-time"], &["./clock"]);
+    assert!(!text(&off).starts_with(EPOCH), "{}", text(&off));
+}
+
+#[test]
+fn go_time_now_is_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("main.go"),
+        r#"package main
+
+import (
+	"fmt"
+	"time"
+)
+
+func main() {
+	start := time.Now()
+	fmt.Println(start.Round(0), start.UnixNano())
+	fmt.Println(time.Since(start) >= 0)
+}
+"#,
+    )
+    .unwrap();
+    let o = Command::new("go")
+        .args(["build", "-o", "now", "main.go"])
+        .current_dir(dir)
+        .env("GOCACHE", dir.join("gocache"))
+        .env("GOPATH", dir.join("gopath"))
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("go (Debian package golang-go; .ci/run installs it)");
+    assert!(o.status.success(), "go build: {}", text(&o.stderr));
+    let a = run_ok(dir, &[], &["./now"]);
+    let b = run_ok(dir, &[], &["./now"]);
+    assert_eq!(a, b);
+    assert!(
+        text(&a).starts_with("2024-01-01 00:00:00 +0000 UTC 1704067200000000000\ntrue\n"),
+        "{}",
+        text(&a)
+    );
+}
+
+#[test]
+fn python_time_and_urandom_are_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let py = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    let cmd = [py, "-c", "import os, time; print(time.time()); print(os.urandom(8).hex()); print(open('/dev/urandom', 'rb').read(8).hex())"];
+    let a = run_ok(dir, &[], &cmd);
+    let b = run_ok(dir, &[], &cmd);
+    assert_eq!(a, b);
+    assert!(text(&a).starts_with("17040672"), "{}", text(&a));
+    let other_seed = run_ok(dir, &["--seed", "1"], &cmd);
+    assert_ne!(a, other_seed);
+    let lines: Vec<&str> = std::str::from_utf8(&a).unwrap().lines().collect();
+    assert_ne!(lines[1], lines[2], "getrandom and /dev/urandom give different bytes");
+}
+
+#[test]
+fn directory_order_is_sorted() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let names = ["q", "b", "zz", "a", "m", "c", "x", "k", "aa", "y1", "y0"];
+    for n in names {
+        std::fs::write(dir.join(n), n).unwrap();
+    }
+    let out = run_ok(dir, &[], &["ls", "-f", "-a"]);
+    let mut want: Vec<&str> = names.to_vec();
+    want.extend([".", ".."]);
+    want.sort();
+    assert_eq!(text(&out).lines().collect::<Vec<_>>(), want);
+}
+
+#[test]
+fn a_big_directory_is_sorted_as_a_whole_and_seekdir_works() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let files = dir.join("files");
+    std::fs::create_dir(&files).unwrap();
+    // ~150 KB of entries: several getdents64 buffers, so sorting each result would not do.
+    let mut names: Vec<String> = (0..3000u32)
+        .map(|i| format!("entry-with-a-longer-name-{:05}", (i * 7919) % 3000))
+        .collect();
+    for n in &names {
+        std::fs::write(files.join(n), "").unwrap();
+    }
+    names.extend([".".into(), "..".into()]);
+    names.sort();
+    let out = run_ok(dir, &[], &["ls", "-f", "-a", "files"]);
+    assert_eq!(text(&out).lines().collect::<Vec<_>>(), names);
+    std::fs::write(
+        dir.join("seek.c"),
+        r#"#include <dirent.h>
+#include <stdio.h>
+int main(void) {
+    DIR *d = opendir("files");
+    struct dirent *e;
+    long mark = 0;
+    int n = 0;
+    while ((e = readdir(d))) {
+        if (++n == 1000) mark = telldir(d);
+    }
+    seekdir(d, mark);
+    e = readdir(d);
+    printf("%d %s\n", n, e ? e->d_name : "-");
+    rewinddir(d);
+    e = readdir(d);
+    printf("%s\n", e ? e->d_name : "-");
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    native(dir, &["gcc", "-o", "seek", "seek.c"]);
+    let out = run_ok(dir, &[], &["./seek"]);
+    assert_eq!(text(&out), format!("3002 {}\n.\n", names[1000]));
+}
+
+#[test]
+fn host_and_domain_name_are_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_ok(d.path(), &[], &["hostname"]);
+    assert_eq!(text(&out), "reproscope\n");
+    let out = run_ok(
+        d.path(),
+        &["--hostname", "builder", "--domainname", "example.org"],
+        &["uname", "-n"],
+    );
+    assert_eq!(text(&out), "builder\n");
+    let out = run_ok(d.path(), &["--domainname", "example.org"], &["domainname"]);
+    assert_eq!(text(&out), "example.org\n");
+}
+
+#[test]
+fn environment_is_fixed_and_switchable() {
+    let d = tempfile::tempdir().unwrap();
+    let script = "echo $TZ $LC_ALL $SOURCE_DATE_EPOCH; umask";
+    let out = run_ok(d.path(), &[], &["sh", "-c", script]);
+    assert_eq!(text(&out), "UTC C.UTF-8 1704067200\n0022\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_reproscope"))
+        .args([
+            "run",
+            "--epoch",
+            EPOCH,
+            "--no-tz",
+            "--no-locale",
+            "--no-source-date-epoch",
+            "--",
+            "sh",
+            "-c",
+        ])
+        .arg("echo \"$TZ|$LC_ALL|$SOURCE_DATE_EPOCH\"")
+        .env_remove("TZ")
+        .env_remove("LC_ALL")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "||\n");
+}
+
+#[test]
+fn files_the_build_writes_have_the_epoch_as_time() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_ok(
+        d.path(),
+        &[],
+        &["sh", "-c", "echo hi > new; stat -c '%X %Y %Z' new; date +%s"],
+    );
+    assert_eq!(text(&out), "1704067200 1704067200 1704067200\n1704067200\n");
+    let out = run_ok(d.path(), &["--no-file-times"], &["stat", "-c", "%Y", "new"]);
+    assert_ne!(text(&out), "1704067200\n");
+}
+
+#[test]
+fn exit_status_and_signals_pass_through() {
+    let d = tempfile::tempdir().unwrap();
+    let o = reproscope(d.path(), &["run", "--", "sh", "-c", "echo building; exit 3"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(text(&o.stdout), "building\n");
+    let o = reproscope(d.path(), &["run", "--", "false"]);
+    assert_eq!(o.status.code(), Some(1));
+    // Death by a signal: reproscope dies of the same signal.
+    let o = reproscope(d.path(), &["run", "--", "sh", "-c", "kill -TERM $$"]);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(o.status.signal(), Some(15), "{:?}", o.status);
+    let o = reproscope(d.path(), &["run", "--", "no-such-command-xyz"]);
+    assert_eq!(o.status.code(), Some(127));
+}
+
+#[test]
+fn a_signal_to_reproscope_stops_the_whole_tree() {
+    let d = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    // A build with a background job and one that ignores the signal: the first is passed the
+    // signal, the second is killed after the grace period.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reproscope"))
+        .args([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "sleep 30 & trap '' TERM; sleep 30; echo not-stopped",
+        ])
+        .current_dir(d.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(15), "the tree was not stopped");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let mut out = String::new();
+    use std::io::Read;
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(!out.contains("not-stopped"));
+}
+
+#[test]
+fn explain_lists_the_rewrites() {
+    let d = tempfile::tempdir().unwrap();
+    let o = reproscope(
+        d.path(),
+        &[
+            "run",
+            "--explain",
+            "--",
+            "sh",
+            "-c",
+            "date; ls; head -c 4 /dev/urandom >/dev/null",
+        ],
+    );
+    assert!(o.status.success());
+    let e = text(&o.stderr);
+    for want in [
+        "vDSO hidden at",
+        "clock_gettime(realtime) 1",
+        "stat calls",
+        "/dev/urandom and /dev/random 1 reads (4 bytes;",
+        "getdents64",
+        "hostname \"reproscope\"",
+        "TZ=UTC",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in\n{e}");
+    }
+}
+
+#[test]
+fn build_path_runs_the_build_at_a_fixed_directory() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("input"), "x").unwrap();
+    let target = d.path().join("mnt").join("build");
+    let t = target.to_str().unwrap();
+    let out = run_ok(
+        d.path(),
+        &["--build-path", t],
+        &["sh", "-c", "pwd; cat input; echo y > output"],
+    );
+    assert_eq!(text(&out), format!("{t}\nx"));
+    // What the build wrote is in the real directory; the mount is gone.
+    assert_eq!(std::fs::read_to_string(d.path().join("output")).unwrap(), "y\n");
+    assert!(!target.join("input").exists());
+}
+
+#[test]
+fn a_parallel_make_build_is_reproducible() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut objs = Vec::new();
+    for i in 0..6 {
+        std::fs::write(
+            dir.join(format!("f{i}.c")),
+            format!("const char *f{i}(void) {{ return __DATE__ \" \" __TIME__ \" \" __TIMESTAMP__; }}\n"),
+        )
+        .unwrap();
+        objs.push(format!("f{i}.o"));
+    }
+    std::fs::write(
+        dir.join("Makefile"),
+        format!(
+            "lib.a: {o}\n\tar rcs $@ {o}\n\tdate > stamp\n%.o: %.c\n\tgcc -c $< -o $@\n",
+            o = objs.join(" ")
+        ),
+    )
+    .unwrap();
+    let build = |extra: &[&str]| {
+        let _ = std::fs::remove_file(dir.join("lib.a"));
+        for o in &objs {
+            let _ = std::fs::remove_file(dir.join(o));
+        }
+        run_ok(dir, extra, &["make", "-s", "-j2"]);
+        (
+            std::fs::read(dir.join("lib.a")).unwrap(),
+            std::fs::read(dir.join("stamp")).unwrap(),
+        )
+    };
+    let a = build(&["--no-source-date-epoch"]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let b = build(&["--no-source-date-epoch"]);
+    assert_eq!(a, b);
+}

@@ -1,0 +1,458 @@
+//! The pure part of the supervisor: deterministic clock and random streams, and the byte-level
+//! rewrites of what the kernel returned (stat times, directory entries, the exec stack's auxv).
+//! Nothing here touches a process, so all of it is unit-tested.
+
+/// Layout of `struct stat` on x86_64: atime, mtime, ctime as (i64 sec, i64 nsec) pairs.
+pub const STAT_TIMES_OFFSET: usize = 72;
+/// atime, mtime, ctime: 3 × 16 bytes.
+pub const STAT_TIMES_LEN: usize = 48;
+/// `struct statx`: atime, btime, ctime, mtime as 16-byte `statx_timestamp`s from offset 64.
+pub const STATX_TIMES_OFFSET: usize = 64;
+pub const STATX_TIMES_LEN: usize = 64;
+
+/// auxv keys (linux/auxvec.h).
+pub const AT_NULL: u64 = 0;
+pub const AT_IGNORE: u64 = 1;
+pub const AT_RANDOM: u64 = 25;
+pub const AT_SYSINFO_EHDR: u64 = 33;
+
+/// 64-bit FNV-1a: a stable hash (std's DefaultHasher may change between Rust releases, and the
+/// streams it keys must not).
+pub fn fnv1a(seed: u64, data: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for &b in data {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// SplitMix64: tiny, fast, and fully determined by its state. Deliberately predictable: the
+/// point is that two runs see the same "random" bytes.
+#[derive(Clone, Debug)]
+pub struct Stream {
+    state: u64,
+}
+
+impl Stream {
+    pub fn new(key: u64) -> Stream {
+        Stream { state: key }
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn fill(&mut self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+/// The deterministic wall clock: call n (from 0) answers `epoch + n × step`.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    epoch: i64,
+    step_ns: u64,
+    calls: u64,
+}
+
+impl Clock {
+    pub fn new(epoch: i64, step_ns: u64) -> Clock {
+        Clock {
+            epoch,
+            step_ns,
+            calls: 0,
+        }
+    }
+
+    /// The next reading as (seconds, nanoseconds).
+    pub fn tick(&mut self) -> (i64, i64) {
+        // i128: no overflow for any step and call count a process can reach.
+        let ns = i128::from(self.calls) * i128::from(self.step_ns);
+        self.calls = self.calls.saturating_add(1);
+        let sec = i128::from(self.epoch) + ns / 1_000_000_000;
+        let sec = sec.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        (sec, (ns % 1_000_000_000) as i64)
+    }
+}
+
+/// Per-process deterministic state: reset at each exec, copied at fork, shared by threads.
+#[derive(Clone, Debug)]
+pub struct ProcState {
+    pub clock: Clock,
+    pub random: Stream,
+}
+
+impl ProcState {
+    /// The state of a program just exec'd: keyed by the seed and its command line, so the same
+    /// command gets the same stream whatever the scheduling of a parallel build.
+    pub fn at_exec(epoch: i64, step_ns: u64, seed: u64, argv: &[Vec<u8>]) -> ProcState {
+        let mut key = fnv1a(seed, b"reproscope");
+        for a in argv {
+            key = fnv1a(key, a);
+            key = fnv1a(key, &[0]);
+        }
+        ProcState {
+            clock: Clock::new(epoch, step_ns),
+            random: Stream::new(key),
+        }
+    }
+}
+
+fn get_i64(b: &[u8], at: usize) -> i64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    i64::from_le_bytes(w)
+}
+
+fn put_i64(b: &mut [u8], at: usize, v: i64) {
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Clamp (sec, nsec) to `epoch`: later times become exactly the epoch.
+fn clamp_time(sec: i64, nsec: i64, epoch: i64) -> Option<(i64, i64)> {
+    if sec > epoch || (sec == epoch && nsec != 0) {
+        Some((epoch, 0))
+    } else {
+        None
+    }
+}
+
+/// Clamp the three times of a `struct stat` (`times` = bytes [72, 120)). Returns whether any changed.
+pub fn clamp_stat_times(times: &mut [u8], epoch: i64) -> bool {
+    let mut changed = false;
+    for i in 0..3 {
+        if times.len() < i * 16 + 16 {
+            break;
+        }
+        let (s, n) = (get_i64(times, i * 16), get_i64(times, i * 16 + 8));
+        if let Some((s, n)) = clamp_time(s, n, epoch) {
+            put_i64(times, i * 16, s);
+            put_i64(times, i * 16 + 8, n);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Clamp the four `statx_timestamp`s (i64 sec, u32 nsec, i32 pad) of a `struct statx`
+/// (`times` = bytes [64, 128)).
+pub fn clamp_statx_times(times: &mut [u8], epoch: i64) -> bool {
+    let mut changed = false;
+    for i in 0..4 {
+        let at = i * 16;
+        if times.len() < at + 12 {
+            break;
+        }
+        let s = get_i64(times, at);
+        let n = i64::from(u32::from_le_bytes([
+            times[at + 8],
+            times[at + 9],
+            times[at + 10],
+            times[at + 11],
+        ]));
+        if let Some((s, _)) = clamp_time(s, n, epoch) {
+            put_i64(times, at, s);
+            times[at + 8..at + 12].copy_from_slice(&0u32.to_le_bytes());
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Sort one `getdents64` result (`linux_dirent64` records: u64 ino, i64 off, u16 reclen, u8 type,
+/// name NUL-terminated) by name. Each record keeps its own bytes; the `d_off` cookies stay in
+/// their positions, so the last one still says where the kernel's listing goes on.
+/// `None` when the buffer is malformed (then it is left as the kernel wrote it) or already sorted.
+pub fn sort_dirents(buf: &[u8]) -> Option<Vec<u8>> {
+    let mut recs: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    while at < buf.len() {
+        if at + 19 > buf.len() {
+            return None;
+        }
+        let reclen = usize::from(u16::from_le_bytes([buf[at + 16], buf[at + 17]]));
+        if reclen < 20 || at + reclen > buf.len() {
+            return None;
+        }
+        recs.push((at, reclen));
+        at += reclen;
+    }
+    let name = |&(at, len): &(usize, usize)| -> &[u8] {
+        let n = &buf[at + 19..at + len];
+        &n[..n.iter().position(|&c| c == 0).unwrap_or(n.len())]
+    };
+    let mut order: Vec<usize> = (0..recs.len()).collect();
+    order.sort_by(|&a, &b| name(&recs[a]).cmp(name(&recs[b])));
+    if order.iter().enumerate().all(|(i, &o)| i == o) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(buf.len());
+    for (pos, &o) in order.iter().enumerate() {
+        let (at, len) = recs[o];
+        let start = out.len();
+        out.extend_from_slice(&buf[at..at + len]);
+        // d_off of the record now at this position: the cookie the kernel gave this position.
+        let off_src = recs[pos].0 + 8;
+        let mut off = [0u8; 8];
+        off.copy_from_slice(&buf[off_src..off_src + 8]);
+        out[start + 8..start + 16].copy_from_slice(&off);
+    }
+    Some(out)
+}
+
+/// The records of a `getdents64` result, each a complete `linux_dirent64`; `None` when malformed.
+pub fn split_dirents(buf: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < buf.len() {
+        if at + 19 > buf.len() {
+            return None;
+        }
+        let reclen = usize::from(u16::from_le_bytes([buf[at + 16], buf[at + 17]]));
+        if reclen < 20 || at + reclen > buf.len() {
+            return None;
+        }
+        out.push(buf[at..at + reclen].to_vec());
+        at += reclen;
+    }
+    Some(out)
+}
+
+fn dirent_name(rec: &[u8]) -> &[u8] {
+    let n = rec.get(19..).unwrap_or(&[]);
+    &n[..n.iter().position(|&c| c == 0).unwrap_or(n.len())]
+}
+
+/// Sort whole-directory records by name (bytewise, as `LC_ALL=C ls`).
+pub fn sort_records(recs: &mut [Vec<u8>]) {
+    recs.sort_by(|a, b| dirent_name(a).cmp(dirent_name(b)));
+}
+
+/// One `getdents64` answer served from a sorted listing.
+#[derive(Debug, PartialEq)]
+pub enum Batch {
+    /// The listing is exhausted: return 0.
+    End,
+    /// The next record does not fit in the caller's buffer: EINVAL, as the kernel.
+    TooSmall,
+    /// These bytes; the file position (our cookie) to continue from is `next`.
+    Records { bytes: Vec<u8>, next: u64 },
+}
+
+/// The records from index `at` that fit in `count` bytes. Each record's `d_off` becomes the index
+/// after it, so telldir/seekdir and rewinddir work on the sorted order.
+pub fn batch(sorted: &[Vec<u8>], at: u64, count: usize) -> Batch {
+    let Ok(start) = usize::try_from(at) else {
+        return Batch::End;
+    };
+    if start >= sorted.len() {
+        return Batch::End;
+    }
+    let mut bytes = Vec::new();
+    let mut i = start;
+    while i < sorted.len() && bytes.len() + sorted[i].len() <= count {
+        let from = bytes.len();
+        bytes.extend_from_slice(&sorted[i]);
+        bytes[from + 8..from + 16].copy_from_slice(&((i + 1) as i64).to_le_bytes());
+        i += 1;
+    }
+    if i == start {
+        return Batch::TooSmall;
+    }
+    Batch::Records { bytes, next: i as u64 }
+}
+
+/// What the exec stack tells: where the auxv entries to rewrite are and the argv pointers.
+#[derive(Debug, Default, PartialEq)]
+pub struct ExecStack {
+    pub argv: Vec<u64>,
+    /// Byte offsets (from the stack pointer) of the AT_SYSINFO_EHDR entries' key.
+    pub sysinfo_ehdr_at: Vec<usize>,
+    /// The address of the 16 AT_RANDOM bytes.
+    pub random_addr: Option<u64>,
+}
+
+/// Parse the initial stack (`stack` read from rsp): argc, argv..., NULL, envp..., NULL, auxv
+/// pairs up to AT_NULL. `None` when `stack` ends first (read more) or argc is absurd.
+pub fn parse_exec_stack(stack: &[u8]) -> Option<ExecStack> {
+    let word = |i: usize| -> Option<u64> {
+        let b = stack.get(i * 8..i * 8 + 8)?;
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        Some(u64::from_le_bytes(w))
+    };
+    let argc = word(0)?;
+    if argc > (1 << 24) {
+        return None;
+    }
+    let mut st = ExecStack::default();
+    let mut i = 1;
+    for _ in 0..argc {
+        st.argv.push(word(i)?);
+        i += 1;
+    }
+    i += 1; // argv's NULL
+    while word(i)? != 0 {
+        i += 1;
+    }
+    i += 1; // envp's NULL
+    loop {
+        let (key, val) = (word(i)?, word(i + 1)?);
+        match key {
+            AT_NULL => break,
+            AT_SYSINFO_EHDR => st.sysinfo_ehdr_at.push(i * 8),
+            AT_RANDOM => st.random_addr = Some(val),
+            _ => {}
+        }
+        i += 2;
+    }
+    Some(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_starts_at_epoch_and_steps() {
+        let mut c = Clock::new(1_700_000_000, 1_000_000);
+        assert_eq!(c.tick(), (1_700_000_000, 0));
+        assert_eq!(c.tick(), (1_700_000_000, 1_000_000));
+        for _ in 0..998 {
+            c.tick();
+        }
+        assert_eq!(c.tick(), (1_700_000_001, 0));
+    }
+
+    #[test]
+    fn streams_are_keyed_by_command_line() {
+        let a = |args: &[&str]| {
+            let v: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
+            let mut s = ProcState::at_exec(0, 1, 7, &v).random;
+            let mut b = [0u8; 12];
+            s.fill(&mut b);
+            b
+        };
+        assert_eq!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "x.c"]));
+        assert_ne!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "y.c"]));
+        assert_ne!(a(&["ab", "c"]), a(&["a", "bc"]));
+    }
+
+    #[test]
+    fn stat_times_are_clamped() {
+        let mut t = [0u8; 48];
+        put_i64(&mut t, 0, 100); // atime before the epoch: kept
+        put_i64(&mut t, 16, 2000); // mtime after: clamped
+        put_i64(&mut t, 24, 5);
+        put_i64(&mut t, 32, 1000); // ctime at the epoch with nanoseconds: clamped
+        put_i64(&mut t, 40, 7);
+        assert!(clamp_stat_times(&mut t, 1000));
+        assert_eq!((get_i64(&t, 0), get_i64(&t, 16), get_i64(&t, 24)), (100, 1000, 0));
+        assert_eq!((get_i64(&t, 32), get_i64(&t, 40)), (1000, 0));
+        assert!(!clamp_stat_times(&mut t, 1000));
+    }
+
+    #[test]
+    fn statx_times_are_clamped() {
+        let mut t = [0u8; 64];
+        put_i64(&mut t, 48, 5000);
+        t[56..60].copy_from_slice(&9u32.to_le_bytes());
+        t[60..64].copy_from_slice(&0x1234u32.to_le_bytes());
+        assert!(clamp_statx_times(&mut t, 1000));
+        assert_eq!(get_i64(&t, 48), 1000);
+        assert_eq!(&t[56..60], &[0, 0, 0, 0]);
+        assert_eq!(&t[60..64], &0x1234u32.to_le_bytes()); // padding untouched
+    }
+
+    fn dirent(name: &str, off: i64) -> Vec<u8> {
+        let len = (19 + name.len() + 1).div_ceil(8) * 8;
+        let mut r = vec![0u8; len];
+        r[0..8].copy_from_slice(&(name.len() as u64).to_le_bytes());
+        r[8..16].copy_from_slice(&off.to_le_bytes());
+        r[16..18].copy_from_slice(&(len as u16).to_le_bytes());
+        r[18] = 8;
+        r[19..19 + name.len()].copy_from_slice(name.as_bytes());
+        r
+    }
+
+    #[test]
+    fn dirents_sort_by_name_keeping_cookies_in_place() {
+        let buf: Vec<u8> = [dirent("zeta", 11), dirent(".", 22), dirent("alpha-long-name", 33)].concat();
+        let out = sort_dirents(&buf).unwrap();
+        assert_eq!(out.len(), buf.len());
+        let mut names = Vec::new();
+        let mut offs = Vec::new();
+        let mut at = 0;
+        while at < out.len() {
+            let len = usize::from(u16::from_le_bytes([out[at + 16], out[at + 17]]));
+            let n = &out[at + 19..at + len];
+            names.push(String::from_utf8_lossy(&n[..n.iter().position(|&c| c == 0).unwrap()]).into_owned());
+            offs.push(get_i64(&out, at + 8));
+            at += len;
+        }
+        assert_eq!(names, [".", "alpha-long-name", "zeta"]);
+        assert_eq!(offs, [11, 22, 33]);
+        assert_eq!(sort_dirents(&out), None); // already sorted
+        assert_eq!(sort_dirents(&buf[..buf.len() - 1]), None); // malformed: untouched
+        assert_eq!(sort_dirents(&[0u8; 5]), None);
+    }
+
+    #[test]
+    fn sorted_listing_is_served_in_batches() {
+        let buf: Vec<u8> = [dirent("c", 5), dirent("a", 9), dirent("bb", 2)].concat();
+        let mut recs = split_dirents(&buf).unwrap();
+        sort_records(&mut recs);
+        let one = recs[0].len();
+        let Batch::Records { bytes, next } = batch(&recs, 0, one + 1) else {
+            panic!("batch")
+        };
+        assert_eq!((bytes.len(), next), (one, 1));
+        assert_eq!(&bytes[19..20], b"a");
+        assert_eq!(get_i64(&bytes, 8), 1);
+        let Batch::Records { bytes, next } = batch(&recs, 1, 4096) else {
+            panic!("batch")
+        };
+        assert_eq!(next, 3);
+        assert_eq!(get_i64(&bytes, 8), 2);
+        assert_eq!(&bytes[recs[1].len() + 19..recs[1].len() + 20], b"c");
+        assert_eq!(batch(&recs, 3, 4096), Batch::End);
+        assert_eq!(batch(&recs, u64::MAX, 4096), Batch::End);
+        assert_eq!(batch(&recs, 0, 8), Batch::TooSmall);
+        assert_eq!(split_dirents(&buf[..buf.len() - 3]), None);
+    }
+
+    #[test]
+    fn exec_stack_parse() {
+        let words: Vec<u64> = vec![
+            2,
+            0x1000,
+            0x2000,
+            0,
+            0x3000,
+            0,
+            AT_SYSINFO_EHDR,
+            0x7fff0000,
+            6,
+            4096,
+            AT_RANDOM,
+            0x5000,
+            AT_NULL,
+            0,
+        ];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let st = parse_exec_stack(&bytes).unwrap();
+        assert_eq!(st.argv, [0x1000, 0x2000]);
+        assert_eq!(st.sysinfo_ehdr_at, [6 * 8]);
+        assert_eq!(st.random_addr, Some(0x5000));
+        assert_eq!(parse_exec_stack(&bytes[..bytes.len() - 8]), None);
+        assert_eq!(parse_exec_stack(&[]), None);
+    }
+}
