@@ -22,7 +22,7 @@ pub const TROUBLE: u8 = 2;
 #[command(
     name = "reproscope",
     version,
-    about = "Is this artifact exactly what its source builds? Measure, take apart and compare enclave images, initramfs images and archives.",
+    about = "Is this artifact exactly what its source builds? Measure, take apart, compare and explain enclave images, OS images and packages; run builds deterministically; trace SGX enclave loaders.",
     after_help = "Examples:
   reproscope demo                                   build two sample enclave images and compare them
   reproscope measure enclave.eif                    PCR0/1/2 (and PCR8 when signed), sha256, sha384
@@ -30,7 +30,10 @@ pub const TROUBLE: u8 = 2;
   reproscope diff a.eif b.eif --json report.json
   reproscope ls initrd.img
   reproscope extract enclave.eif -o out --recursive
+  reproscope diff a.iso b.iso --hide timestamp      what is left once timestamps are dealt with
+  reproscope run -- make                            a build with fixed clock, randomness, dir order, host
   reproscope sgx info enclave.sgxs                  an SGX enclave's pages, as sgxs-info summary
+  reproscope sgx trace -o out -- ./loader           record what a loader puts into its enclaves
 
 Exit status: 0 identical (or all measurements match), 1 different, 2 trouble."
 )]
@@ -98,7 +101,7 @@ the environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivil
 process tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
 125 when the command could not be started, 127 when it was not found.")]
     Run(run::Args),
-    /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT.
+    /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT; trace a loader.
     #[command(after_help = "Examples:
   reproscope sgx info enclave.sgxs             # sgxs-info summary lines
   reproscope sgx info enclave.sgxs --regions   # with code/data/tcs/ssa/tls/heap guesses
@@ -106,7 +109,9 @@ process tree, x86_64 Linux. Exit status: the command's own (death by a signal is
   reproscope sgx list enclave.sgxs             # every record, as sgxs-info list-all
   reproscope measure enclave.sgxs              # MRENCLAVE
   reproscope verify enclave.sgxs --sigstruct enclave.sig
-  reproscope diff a.sgxs b.sgxs                # which pages differ, with both MRENCLAVEs")]
+  reproscope diff a.sgxs b.sgxs                # which pages differ, with both MRENCLAVEs
+  reproscope sgx trace -o out -- ./loader args  # enclaveN.sgxs/.json per enclave the loader builds
+  reproscope sgx trace --emulate-driver -- ./loader   # without SGX hardware")]
     Sgx(sgx::Args),
 }
 
