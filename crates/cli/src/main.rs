@@ -31,7 +31,7 @@ pub const TROUBLE: u8 = 2;
   reproscope ls initrd.img
   reproscope extract enclave.eif -o out --recursive
   reproscope diff a.iso b.iso --hide timestamp      what is left once timestamps are dealt with
-  reproscope run -- make                            a build with fixed clock, randomness, dir order, host
+  reproscope run -- make                            a build with fixed clock, randomness, host name
   reproscope sgx info enclave.sgxs                  an SGX enclave's pages, as sgxs-info summary
   reproscope sgx trace -o out -- ./loader           record what a loader puts into its enclaves
 
