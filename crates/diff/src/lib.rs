@@ -19,4 +19,4 @@ pub use engine::{compare_blobs, compare_paths, Options, Progress};
 pub use error::Error;
 pub use node::{open_node, NodeView};
 pub use rename::MIN_SIMILARITY;
-pub use tree::{Change, Difference, FieldChange};
+pub use tree::{human_delta, Change, Difference, FieldChange};

@@ -18,7 +18,7 @@ mod classify;
 
 use std::collections::{BTreeMap, HashMap};
 
-use reproscope_diff::{Change, Difference, FieldChange};
+use reproscope_diff::{human_delta, Change, Difference, FieldChange};
 use reproscope_formats::{format_time, Value};
 use serde::Serialize;
 
@@ -517,7 +517,7 @@ impl Walker {
                         "{path}: {name} {x} → {y} ({} → {}): {}",
                         format_time(x),
                         format_time(y),
-                        delta(y - x)
+                        human_delta(y - x)
                     ),
                     _ => evidence,
                 };
@@ -765,16 +765,7 @@ fn link_derived(d: &Difference, units: &mut [Unit]) {
         }
         for (i, c) in d.details.iter().enumerate() {
             at.push(i);
-            let name = if c.change == Change::Added {
-                &c.source2
-            } else {
-                &c.source1
-            };
-            let p = if at.len() == 1 {
-                name.clone()
-            } else {
-                format!("{path}/{name}")
-            };
+            let p = child_path(path, at.len(), c);
             for (cause, (n, first)) in go(c, at, &p, units, by, main) {
                 let e = counts.entry(cause).or_insert((0, first));
                 e.0 += n;
@@ -841,16 +832,7 @@ fn link_derived(d: &Difference, units: &mut [Unit]) {
     ) {
         for (i, c) in d.details.iter().enumerate() {
             at.push(i);
-            let name = if c.change == Change::Added {
-                &c.source2
-            } else {
-                &c.source1
-            };
-            let p = if at.len() == 1 {
-                name.clone()
-            } else {
-                format!("{path}/{name}")
-            };
+            let p = child_path(path, at.len(), c);
             if wanted.contains(at.as_slice()) {
                 out.insert(at.clone(), p.clone());
             }
@@ -900,27 +882,6 @@ fn link_derived(d: &Difference, units: &mut [Unit]) {
             u.root = Some(cause);
         }
     }
-}
-
-/// "+1 day", "-5 h", "+3 h 2 min", "+5 s".
-fn delta(d: i64) -> String {
-    let sign = if d < 0 { '-' } else { '+' };
-    let a = d.unsigned_abs();
-    let (days, h, m, s) = (a / 86400, a / 3600 % 24, a / 60 % 60, a % 60);
-    let mut parts = Vec::new();
-    if days > 0 {
-        parts.push(format!("{days} day{}", if days == 1 { "" } else { "s" }));
-    }
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 && days == 0 {
-        parts.push(format!("{m} min"));
-    }
-    if (s > 0 && days == 0 && h == 0) || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    format!("{sign}{}", parts.join(" "))
 }
 
 /// Groups units by cause (derived apart), with evidence, fixes and the ranking.
@@ -1073,12 +1034,16 @@ fn time_evidence(us: &[&Unit]) -> Vec<String> {
             "{on}: {a} → {b} ({} → {}), {}",
             format_time(a),
             format_time(b),
-            delta(b - a)
+            human_delta(b - a)
         )
     } else if v.len() == 1 {
-        format!("{on}, all moved by {}", delta(v[0].0))
+        format!("{on}, all moved by {}", human_delta(v[0].0))
     } else {
-        let shown: Vec<String> = v.iter().take(3).map(|(d, c)| format!("{} ({c})", delta(*d))).collect();
+        let shown: Vec<String> = v
+            .iter()
+            .take(3)
+            .map(|(d, c)| format!("{} ({c})", human_delta(*d)))
+            .collect();
         let more = if v.len() > 3 {
             format!(", {} other shifts", v.len() - 3)
         } else {
@@ -1347,5 +1312,19 @@ mod tests {
         ] {
             let _ = classify(a, b, &Known::default());
         }
+    }
+}
+
+/// The path of child `c` of the node at `path`, `depth` levels down (the top level has no prefix).
+fn child_path(path: &str, depth: usize, c: &Difference) -> String {
+    let name = if c.change == Change::Added {
+        &c.source2
+    } else {
+        &c.source1
+    };
+    if depth == 1 {
+        name.clone()
+    } else {
+        format!("{path}/{name}")
     }
 }

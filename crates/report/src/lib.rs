@@ -28,26 +28,7 @@ pub fn describe_field(f: &FieldChange) -> String {
     s
 }
 
-/// A signed duration in the largest whole unit that fits, e.g. "+1 day", "-3 h 2 min", "+5 s".
-pub fn human_delta(d: i64) -> String {
-    let sign = if d < 0 { '-' } else { '+' };
-    let a = d.unsigned_abs();
-    let (days, h, m, s) = (a / 86400, a / 3600 % 24, a / 60 % 60, a % 60);
-    let mut parts = Vec::new();
-    if days > 0 {
-        parts.push(format!("{days} day{}", if days == 1 { "" } else { "s" }));
-    }
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 && days == 0 {
-        parts.push(format!("{m} min"));
-    }
-    if (s > 0 && days == 0 && h == 0) || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    format!("{sign}{}", parts.join(" "))
-}
+pub use reproscope_diff::human_delta;
 
 /// Bytes in binary units, e.g. "2.1 MiB".
 pub fn human_size(n: u64) -> String {
