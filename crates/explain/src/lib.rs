@@ -1180,6 +1180,20 @@ fn pair_histogram(us: &[&Unit], _kind: &str) -> Vec<String> {
     vec![format!("{}{more}", shown.join(", "))]
 }
 
+/// The path of child `c` of the node at `path`, `depth` levels down (the top level has no prefix).
+fn child_path(path: &str, depth: usize, c: &Difference) -> String {
+    let name = if c.change == Change::Added {
+        &c.source2
+    } else {
+        &c.source1
+    };
+    if depth == 1 {
+        name.clone()
+    } else {
+        format!("{path}/{name}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1312,19 +1326,5 @@ mod tests {
         ] {
             let _ = classify(a, b, &Known::default());
         }
-    }
-}
-
-/// The path of child `c` of the node at `path`, `depth` levels down (the top level has no prefix).
-fn child_path(path: &str, depth: usize, c: &Difference) -> String {
-    let name = if c.change == Change::Added {
-        &c.source2
-    } else {
-        &c.source1
-    };
-    if depth == 1 {
-        name.clone()
-    } else {
-        format!("{path}/{name}")
     }
 }
