@@ -81,14 +81,15 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             streams.len()
         ));
     }
-    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
-    stream::trailing(data, end, "bzip2 stream", &mut notes, &mut members);
-    Ok(Opened {
+    Ok(stream::opened(
+        data,
+        end,
+        "bzip2 stream",
+        out.finish()?,
+        member_name(name),
         fields,
-        members,
         notes,
-        text: None,
-    })
+    ))
 }
 
 /// Decompresses every bzip2 stream at the start of `input` onto `out`; returns the streams and

@@ -140,17 +140,17 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     }
     notes.push(format!("CRC-32 and size verified for {index} gzip member(s)"));
 
-    let mut members = vec![crate::stream::content_member(out.finish()?, member_name(name))];
-    // Kept as a member so the engine can open it: an initrd can be a gzip'd cpio followed by
-    // another compressed cpio (the kernel skips zero padding between them).
-    crate::stream::trailing(data, pos, "gzip stream", &mut notes, &mut members);
-
-    Ok(Opened {
+    // Bytes after the stream stay a member the engine can open: an initrd can be a gzip'd
+    // cpio followed by another compressed cpio (the kernel skips zero padding between them).
+    Ok(crate::stream::opened(
+        data,
+        pos,
+        "gzip stream",
+        out.finish()?,
+        member_name(name),
         fields,
-        members,
         notes,
-        text: None,
-    })
+    ))
 }
 
 fn parse_header(input: &[u8], start: usize, index: usize) -> Result<Header, FormatError> {

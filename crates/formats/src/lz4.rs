@@ -111,14 +111,15 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             "skippable frame of {size} bytes at offset {at:#x}, not decompressed"
         ));
     }
-    let mut members = vec![stream::content_member(Blob::from_vec(out), member_name(name))];
-    stream::trailing(data, pos, "lz4 frames", &mut notes, &mut members);
-    Ok(Opened {
+    Ok(stream::opened(
+        data,
+        pos,
+        "lz4 frames",
+        Blob::from_vec(out),
+        member_name(name),
         fields,
-        members,
         notes,
-        text: None,
-    })
+    ))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {

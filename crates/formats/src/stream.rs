@@ -1,10 +1,9 @@
-//! Helpers shared by the single-stream compression formats (xz, zstd, bzip2, lz4) and by zip's
-//! per-entry decompression: the content member's name, a growing output buffer that enforces
-//! `limits.max_decompressed`, and the `trailing@0x..` member for bytes after the stream.
-//!
-//! gzip keeps its own copies (it came first); they behave the same way.
+//! Helpers shared by the single-stream compression formats (gzip, xz, zstd, bzip2, lz4) and by
+//! zip's and squashfs's per-entry decompression: the content member's name, the bounded output
+//! window that spills to disk ([`Out`]), and the node a stream opens into (its content, then a
+//! `trailing@0x..` member for bytes after the stream).
 
-use crate::model::{Blob, Data, EntryKind, Field, FormatError, Member, Sink, Value};
+use crate::model::{Blob, Data, EntryKind, Field, FormatError, Member, Opened, Sink, Value};
 
 /// The decompressed member's name: the node's file name without one of `suffixes` (matched
 /// case-insensitively, replaced by its partner, e.g. `(".txz", ".tar")`), or "content".
@@ -164,14 +163,30 @@ pub(crate) fn drive(
     }
 }
 
-/// The single content member of a stream format.
-pub(crate) fn content_member(blob: Blob, name: String) -> Member {
-    Member {
+/// The node a stream format opens into: its decoded `content` as the one member `name`, then
+/// whatever follows the stream at `end` of `data` (see [`trailing`]; `what` names the stream).
+pub(crate) fn opened(
+    data: &Blob,
+    end: usize,
+    what: &str,
+    content: Blob,
+    name: String,
+    fields: Vec<Field>,
+    mut notes: Vec<String>,
+) -> Opened {
+    let mut members = vec![Member {
         name,
         kind: EntryKind::File,
         fields: Vec::new(),
-        size: blob.len() as u64,
-        data: Some(Data::Blob(blob)),
+        size: content.len() as u64,
+        data: Some(Data::Blob(content)),
+    }];
+    trailing(data, end, what, &mut notes, &mut members);
+    Opened {
+        fields,
+        members,
+        notes,
+        text: None,
     }
 }
 

@@ -91,14 +91,15 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         ));
     }
 
-    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
-    stream::trailing(data, end, "xz stream", &mut notes, &mut members);
-    Ok(Opened {
+    Ok(stream::opened(
+        data,
+        end,
+        "xz stream",
+        out.finish()?,
+        member_name(name),
         fields,
-        members,
         notes,
-        text: None,
-    })
+    ))
 }
 
 /// Decompresses every xz stream at the start of `input` onto `out` (the zip reader uses this for

@@ -86,14 +86,15 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
             "skippable frame (magic {magic:#010x}) of {size} bytes at offset {at:#x}, not decompressed"
         ));
     }
-    let mut members = vec![stream::content_member(out.finish()?, member_name(name))];
-    stream::trailing(data, d.end, "zstd frames", &mut notes, &mut members);
-    Ok(Opened {
+    Ok(stream::opened(
+        data,
+        d.end,
+        "zstd frames",
+        out.finish()?,
+        member_name(name),
         fields,
-        members,
         notes,
-        text: None,
-    })
+    ))
 }
 
 pub(crate) struct Decoded {
