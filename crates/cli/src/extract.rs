@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use reproscope_diff::{open_node, NodeView};
+use reproscope_diff::{open_file_node, open_node, NodeView};
 use reproscope_formats::{format_mode, hex, Blob, EntryKind, Limits, Member, Value};
 use reproscope_report::human_size;
 use sha2::{Digest, Sha256};
@@ -36,6 +36,22 @@ pub struct ExtractArgs {
 
 fn open(blob: Blob, name: &str, file: &str, path: &[String]) -> std::result::Result<NodeView, reproscope_diff::Error> {
     open_node(blob, name, &Limits::default(), file, path, MAX_LAYERS)
+}
+
+/// A member's content opened for listing or extraction: leniently for a regular file (see
+/// [`open_file_node`]), strictly for structure.
+fn open_member(m: &Member, blob: Blob, file: &str, path: &[String]) -> Result<NodeView> {
+    if m.kind == EntryKind::File {
+        return Ok(open_file_node(
+            blob,
+            base(&m.name),
+            &Limits::default(),
+            file,
+            path,
+            MAX_LAYERS,
+        ));
+    }
+    Ok(open(blob, base(&m.name), file, path)?)
 }
 
 pub fn ls(a: LsArgs) -> Result<u8> {
@@ -97,18 +113,14 @@ fn list(
             cols.push(human_size(blob.len() as u64));
             cols.push(format!("sha256 {}", digest(&blob)));
             if depth > 0 && !matches!(m.kind, EntryKind::HardLink { .. }) {
-                match open(blob, base(&m.name), file, path) {
-                    Ok(v) => {
-                        if let Some(f) = v.format_label() {
-                            cols.push(f);
-                        }
-                        child = Some(v);
-                    }
-                    // A regular file that only looks like a container (test data, a broken
-                    // sample) is listed as it is; structure stays strict.
-                    Err(e) if m.kind == EntryKind::File => cols.push(format!("cannot open: {}", e.message)),
-                    Err(e) => return Err(e.into()),
+                let v = open_member(m, blob, file, path)?;
+                if let Some(f) = v.format_label() {
+                    cols.push(f);
                 }
+                if let Some(why) = &v.unreadable {
+                    cols.push(why.clone());
+                }
+                child = Some(v);
             }
             path.pop();
         }
@@ -268,15 +280,14 @@ impl Extractor {
                         let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(md | 0o200));
                     }
                     if self.recursive {
-                        let v = match open(blob, base(&m.name), &self.file, path) {
-                            Ok(v) => v,
-                            // A regular file that only looks like a container stays a file.
-                            Err(e) if m.kind == EntryKind::File => {
-                                eprintln!("reproscope: note: {e}; extracted as a plain file");
-                                NodeView::plain(Blob::from_vec(Vec::new()))
-                            }
-                            Err(e) => return Err(e.into()),
-                        };
+                        let v = open_member(m, blob, &self.file, path)?;
+                        if let Some(why) = &v.unreadable {
+                            eprintln!(
+                                "reproscope: note: {} → {}: {why}; extracted as a plain file",
+                                self.file,
+                                path.join(" → ")
+                            );
+                        }
                         let mut sub = dest.clone().into_os_string();
                         sub.push(".d");
                         let sub = PathBuf::from(sub);

@@ -11,7 +11,7 @@ use reproscope_formats::{blobs_equal, dir, Blob, EntryKind, Field, Limits, Membe
 
 use crate::bytes::{byte_ranges, hex_diff};
 use crate::json;
-use crate::node::{open_node, NodeView};
+use crate::node::{open_file_node, open_node, NodeView};
 use crate::rename::pair_renamed;
 use crate::textdiff::unified;
 use crate::tree::{Change, Difference, FieldChange};
@@ -163,20 +163,21 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     }
     let layers = ctx.opts.max_depth - ctx.depth;
     let raw = (a.clone(), b.clone());
-    let (v1, v2) = rayon::join(
-        || open_node(a, names.0, &ctx.opts.limits, ctx.file1, &ctx.path, layers),
-        || open_node(b, names.1, &ctx.opts.limits, ctx.file2, &ctx.path, layers),
-    );
-    let (v1, v2) = match (v1, v2) {
-        (Ok(v1), Ok(v2)) => (v1, v2),
-        (Err(e), _) | (_, Err(e)) if ctx.lenient => {
-            d.comments
-                .push(format!("cannot open: {}; compared as bytes", e.message));
-            compare_leaf(ctx, &raw.0, &raw.1, d);
-            return Ok(());
+    let open = |blob: Blob, name: &str, file: &str| {
+        if ctx.lenient {
+            Ok(open_file_node(blob, name, &ctx.opts.limits, file, &ctx.path, layers))
+        } else {
+            open_node(blob, name, &ctx.opts.limits, file, &ctx.path, layers)
         }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
+    let (v1, v2) = rayon::join(|| open(a, names.0, ctx.file1), || open(b, names.1, ctx.file2));
+    let (v1, v2) = (v1?, v2?);
+    for why in [&v1.unreadable, &v2.unreadable].into_iter().flatten() {
+        let comment = format!("{why}; compared as bytes");
+        if !d.comments.contains(&comment) {
+            d.comments.push(comment);
+        }
+    }
     d.format = v1.format_label().or_else(|| v2.format_label());
     if v1.formats != v2.formats {
         let label = |v: &NodeView| v.format_label().unwrap_or_else(|| "data".into());

@@ -17,6 +17,6 @@ mod tree;
 pub use bytes::{byte_ranges, ByteRange};
 pub use engine::{compare_blobs, compare_paths, Options, Progress};
 pub use error::Error;
-pub use node::{open_node, NodeView};
+pub use node::{open_file_node, open_node, NodeView};
 pub use rename::MIN_SIMILARITY;
 pub use tree::{human_delta, Change, Difference, FieldChange};

@@ -17,6 +17,9 @@ pub struct NodeView {
     pub members: Option<Vec<Member>>,
     /// The innermost content (after decompression).
     pub content: Blob,
+    /// Why the content is shown as plain bytes although it looks like a format: set only by
+    /// [`open_file_node`].
+    pub unreadable: Option<String>,
     /// A readable rendering from the innermost container, if it has one.
     pub text: Option<String>,
 }
@@ -30,6 +33,7 @@ impl NodeView {
             notes: Vec::new(),
             members: None,
             content,
+            unreadable: None,
             text: None,
         }
     }
@@ -55,6 +59,7 @@ pub fn open_node(
         notes: Vec::new(),
         members: None,
         content: blob,
+        unreadable: None,
         text: None,
     };
     let mut name = name.to_string();
@@ -92,4 +97,24 @@ pub fn open_node(
     }
     view.notes.push(format!("stopped after {max_layers} nested layers"));
     Ok(view)
+}
+
+/// [`open_node`] for a regular file inside an archive. Content that looks like a container but
+/// cannot be read as one (test data, a deliberately broken sample) is plain content, with
+/// `unreadable` saying why, so one such file does not stop a whole comparison or listing.
+/// Structure (the inputs, EIF sections, stream layers, initramfs parts) goes through
+/// [`open_node`] and stays strict.
+pub fn open_file_node(
+    blob: Blob,
+    name: &str,
+    limits: &Limits,
+    file: &str,
+    path: &[String],
+    max_layers: usize,
+) -> NodeView {
+    open_node(blob.clone(), name, limits, file, path, max_layers).unwrap_or_else(|e| {
+        let mut v = NodeView::plain(blob);
+        v.unreadable = Some(format!("cannot open: {}", e.message));
+        v
+    })
 }

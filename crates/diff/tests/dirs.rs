@@ -137,3 +137,31 @@ fn unparsed_byte_differences_are_reported() {
     );
     assert_eq!(d.byte_ranges[0].offset, at as u64);
 }
+
+#[test]
+fn a_file_that_only_looks_like_an_archive_is_compared_as_bytes() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // A zip local header followed by junk, as test suites ship: not readable as zip.
+    let mut junk = b"PK\x03\x04".to_vec();
+    junk.extend((0..200u8).map(|i| i.wrapping_mul(37)));
+    write(a.path(), "tests/broken.zip", &junk);
+    junk[100] ^= 0xff;
+    write(b.path(), "tests/broken.zip", &junk);
+    let d = compare_paths(a.path(), b.path(), &Options::default())
+        .expect("not an error: the file is compared as bytes")
+        .expect("different");
+    let z = d
+        .details
+        .iter()
+        .find(|x| x.source1 == "tests/broken.zip")
+        .unwrap_or_else(|| panic!("{:?}", d.changes()));
+    assert!(
+        z.comments
+            .iter()
+            .any(|c| c.starts_with("cannot open: zip: ") && c.ends_with("; compared as bytes")),
+        "{:?}",
+        z.comments
+    );
+    assert_eq!(z.byte_ranges.len(), 1, "{z:?}");
+    assert_eq!(z.byte_ranges[0].offset, 100);
+}
