@@ -150,6 +150,11 @@ pub trait Loader: Send + Sync + fmt::Debug {
     fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
         None
     }
+    /// The stored bytes a load reads, so their mapped pages can be given back after a
+    /// comparison; cheaper than [`Loader::fingerprint`], which also builds its tag.
+    fn stored(&self) -> Vec<Blob> {
+        Vec::new()
+    }
 }
 
 impl Data {
@@ -239,7 +244,7 @@ impl ReleaseSet {
         match d {
             Data::Blob(b) => self.add(b),
             Data::Lazy(l) => {
-                for piece in l.fingerprint().map(|f| f.1).unwrap_or_default() {
+                for piece in l.stored() {
                     self.add(&piece);
                 }
             }

@@ -1347,6 +1347,20 @@ impl Loader for FileData {
             .map_err(|e| FormatError::new(format!("squashfs: file {}: {}", shown(&self.path), e.message)))
     }
 
+    fn stored(&self) -> Vec<Blob> {
+        let len = self.image.len() as u64;
+        let mut out = Vec::new();
+        if let Some(end) = self.start.checked_add(self.stored_total()).filter(|&e| e <= len) {
+            out.push(self.image.slice(self.start as usize..end as usize));
+        }
+        if let Some(t) = self.tail {
+            if let Some(end) = t.start.checked_add(stored_len(t.word)).filter(|&e| e <= len) {
+                out.push(self.image.slice(t.start as usize..end as usize));
+            }
+        }
+        out
+    }
+
     /// The compressor, block size, file size and every size word, then the stored blocks; a tail
     /// adds its stored fragment block (the whole block when compressed, with where the tail
     /// sits in it).

@@ -837,6 +837,10 @@ impl Loader for EntryData {
         Ok(b)
     }
 
+    fn stored(&self) -> Vec<Blob> {
+        vec![self.raw.clone()]
+    }
+
     fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
         let tag = format!(
             "zip:{}:{}:{}:{:x}",
