@@ -64,7 +64,7 @@ done
 # dumps, or does not look inside at all, and the comparison would not be fair.
 declare -A pkg_of=([diffoscope]=diffoscope [cpio]=cpio [gzip]=gzip [xz]=xz-utils [zstd]=zstd
     [tar]=tar [mksquashfs]=squashfs-tools [unsquashfs]=squashfs-tools [xorriso]=xorriso
-    [isoinfo]=genisoimage [readelf]=binutils [objdump]=binutils [xxd]=xxd [python3]=python3)
+    [gcc]=gcc [isoinfo]=genisoimage [readelf]=binutils [objdump]=binutils [xxd]=xxd [python3]=python3)
 need=()
 for t in "${!pkg_of[@]}"; do
     command -v "$t" >/dev/null || need+=("${pkg_of[$t]}")

@@ -48,7 +48,7 @@ import mktrees  # noqa: E402
 
 # Bump when a change to this script or to mktrees.py changes the inputs it writes: big.sh then
 # rebuilds them (otherwise it reuses the inputs already in BENCH_DIR, see main()).
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 SDE = 1700000000  # SOURCE_DATE_EPOCH for everything outside the trees (2023-11-14)
 SEP = "::"  # container path SEP member path, in the manifest
 

@@ -19,7 +19,9 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
+import tempfile
 import zlib
 
 DAY = 86400
@@ -123,6 +125,29 @@ def spread(items, n):
     return [items[(i + 1) * len(items) // (n + 1)] for i in range(n)]
 
 
+REBUILT = "usr/bin/reproscope-bench-rebuilt"
+REBUILT_C = r"""#include <stdio.h>
+int main(void) {
+    puts("reproscope bench: the %s build of this program");
+    return 0;
+}
+"""
+
+
+def build_c(out, word):
+    """Compile a small C program whose source says `word`: the same compiler, flags and file
+    name for both trees, so the only differences are the string, what moves after it, and the
+    GNU build ID (a hash over the rest)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "prog.c"), "w") as f:
+            f.write(REBUILT_C.replace("%s", word))
+        subprocess.run(["gcc", "-O2", "-g0", "-Wl,--build-id=sha1", "-o", "prog", "prog.c"],
+                       cwd=tmp, check=True)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        shutil.copyfile(os.path.join(tmp, "prog"), out)
+        os.chmod(out, 0o755)
+
+
 def make_pair(files, a, b):
     """Copy files into tree a, then make tree b: a with the benchmark's injected changes.
 
@@ -200,7 +225,15 @@ def make_pair(files, a, b):
     with open(os.path.join(b, added[0]), "w") as f:
         f.write("#!/bin/sh\n# " + MARKER + ": a file only in the second image\nexit 0\n")
     os.chmod(os.path.join(b, added[0]), 0o755)
-    # 6. every mtime shifted by one day (files and directories, the root too)
+    # 6. a program rebuilt with one word of its source changed (in both trees)
+    for tree, word in ((a, "first"), (b, "second")):
+        build_c(os.path.join(tree, REBUILT), word)
+    rels.append(REBUILT)
+    changed.append(REBUILT)
+    for tree in (a, b):  # like the link: its directory keeps the mtime copy_tree gave it
+        os.utime(os.path.join(tree, REBUILT), ns=(bin_mtime, bin_mtime))
+        os.utime(os.path.join(tree, "usr/bin"), ns=(bin_mtime, bin_mtime))
+    # 7. every mtime shifted by one day (files and directories, the root too)
     for dirpath, dirnames, filenames in os.walk(b):
         for name in dirnames + filenames + ([""] if dirpath == b else []):
             pb = os.path.join(dirpath, name) if name else dirpath

@@ -40,6 +40,7 @@ need=()
 command -v diffoscope >/dev/null || need+=(diffoscope)
 command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
+command -v gcc >/dev/null || need+=(gcc)  # the rebuilt program in the trees
 [ -x /usr/bin/time ] || need+=(time)
 command -v python3 >/dev/null || need+=(python3)
 command -v readelf >/dev/null && command -v objdump >/dev/null || need+=(binutils)

@@ -21,6 +21,13 @@ pub struct Args {
     /// Deepest nesting of archives followed.
     #[arg(long, default_value_t = 32)]
     max_depth: usize,
+    #[command(flatten)]
+    explain: ExplainArgs,
+}
+
+/// The explainer's options, shared by `diff` and `verify`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ExplainArgs {
     /// The SOURCE_DATE_EPOCH the builds should have used: says which differing timestamps equal
     /// it, are earlier, or are later (not clamped). Default: the environment variable.
     #[arg(long, value_name = "T")]
@@ -34,23 +41,27 @@ pub struct Args {
     no_explain: bool,
 }
 
+impl ExplainArgs {
+    pub fn opts(&self) -> ExplainOpts {
+        ExplainOpts {
+            off: self.no_explain,
+            source_date_epoch: self.source_date_epoch.or_else(env_epoch),
+            hide: self
+                .hide
+                .iter()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        }
+    }
+}
+
 /// How the report explains a comparison.
 #[derive(Clone, Debug, Default)]
 pub struct ExplainOpts {
     pub off: bool,
     pub source_date_epoch: Option<i64>,
     pub hide: Vec<String>,
-}
-
-impl ExplainOpts {
-    /// The defaults: explain, SOURCE_DATE_EPOCH from the environment, hide nothing.
-    pub fn from_env() -> ExplainOpts {
-        ExplainOpts {
-            off: false,
-            source_date_epoch: env_epoch(),
-            hide: Vec::new(),
-        }
-    }
 }
 
 /// SOURCE_DATE_EPOCH from the environment; the specification says to fail on a malformed
@@ -111,17 +122,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     };
     let diff = crate::progress::compare(&a.a, &a.b, opts)?;
     let differs = diff.is_some();
-    let eo = ExplainOpts {
-        off: a.no_explain,
-        source_date_epoch: a.source_date_epoch.or_else(env_epoch),
-        hide: a
-            .hide
-            .iter()
-            .map(|h| h.trim().to_string())
-            .filter(|h| !h.is_empty())
-            .collect(),
-    };
-    let report = prepare(diff, &eo)?;
+    let report = prepare(diff, &a.explain.opts())?;
     let to_stdout_json = a.json.as_deref() == Some("-");
     if let Some(target) = &a.json {
         write_report_json(target, &report, &a.a, &a.b)?;
@@ -130,14 +131,6 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         print_prepared(&report, &a.a, &a.b, color);
     }
     Ok(if differs { DIFFERENT } else { SAME })
-}
-
-/// The text report, or the one-line verdict for identical inputs, explained with the defaults.
-pub fn print_report(diff: Option<&Difference>, a: &Path, b: &Path, color: bool) {
-    match prepare(diff.cloned(), &ExplainOpts::from_env()) {
-        Ok(r) => print_prepared(&r, a, b, color),
-        Err(e) => eprintln!("reproscope: error: {e}"),
-    }
 }
 
 /// The summary of causes, the tree, measurements and the count line.
@@ -220,11 +213,6 @@ pub fn summary(d: &Difference) -> String {
     )
 }
 
-/// The JSON report, explained with the defaults.
-pub fn write_json(target: &str, diff: Option<&Difference>, a: &Path, b: &Path) -> Result<()> {
-    write_report_json(target, &prepare(diff.cloned(), &ExplainOpts::from_env())?, a, b)
-}
-
 pub fn write_report_json(target: &str, r: &Report, a: &Path, b: &Path) -> Result<()> {
     let value = match (&r.tree, &r.explanation) {
         (Some(d), Some(e)) => to_json_explained(d, e),
@@ -260,9 +248,7 @@ impl Args {
             b,
             json: None,
             max_depth: 32,
-            source_date_epoch: None,
-            hide: Vec::new(),
-            no_explain: false,
+            explain: ExplainArgs::default(),
         }
     }
 }

@@ -60,6 +60,7 @@ enum Command {
   reproscope verify local.eif --pcrs enclave.pcrs
   reproscope verify local.eif --expect PCR0=3f6a... --expect PCR2=9c1e...
   reproscope verify enclave.sgxs --sigstruct enclave.sig   # MRENCLAVE = ENCLAVEHASH, signature valid
+  reproscope verify local.eif --against deployed.eif --hide timestamp --source-date-epoch 1700000000
 
 Exit status: 0 all match, 1 a mismatch, 2 trouble.")]
     Verify(verify::Args),
@@ -68,6 +69,8 @@ Exit status: 0 all match, 1 a mismatch, 2 trouble.")]
   reproscope diff a.eif b.eif
   reproscope diff rootfs-a.cpio.gz rootfs-b.cpio.gz --json -
   reproscope diff build1/ build2/ --json report.json
+  reproscope diff a.tar.gz b.tar.gz --hide timestamp,file-order   # what is left once those are fixed
+  reproscope diff a.deb b.deb --source-date-epoch 1700000000      # which mtimes were not clamped
 
 Exit status: 0 identical, 1 different, 2 trouble.")]
     Diff(diffcmd::Args),

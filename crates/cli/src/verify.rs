@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use reproscope_diff::{Change, Options};
 use serde_json::json;
 
-use crate::diffcmd::{print_report, write_json};
+use crate::diffcmd::{prepare, print_prepared, write_report_json, ExplainArgs};
 use crate::measure::measure_bytes;
 use crate::{read_input, Result, DIFFERENT, SAME};
 
@@ -35,6 +35,8 @@ pub struct Args {
     /// Write the content comparison as diffoscope-shaped JSON to PATH ("-" for stdout).
     #[arg(long, value_name = "PATH")]
     json: Option<String>,
+    #[command(flatten)]
+    explain: ExplainArgs,
 }
 
 /// Measured values of one file by name: "PCR0".., "MRENCLAVE", "sha256", "sha384".
@@ -121,6 +123,17 @@ fn parse_expect(items: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn run(a: Args, color: bool) -> Result<u8> {
+    // With `--json -` stdout holds only the JSON; the table goes to stderr.
+    let json_stdout = a.json.as_deref() == Some("-");
+    macro_rules! say {
+        ($($t:tt)*) => {
+            if json_stdout {
+                eprintln!($($t)*)
+            } else {
+                println!($($t)*)
+            }
+        };
+    }
     if let Some(sig) = &a.sigstruct {
         return against_sigstruct(&a.local, sig, a.json.as_deref());
     }
@@ -175,7 +188,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     };
     // Names are PCRn and digests; MRENCLAVE is wider.
     let w = names.iter().map(String::len).max().unwrap_or(0).max(7);
-    println!("{:<w$} {:<9} {:<18} {}", "", "", a.local.display(), ref_name);
+    say!("{:<w$} {:<9} {:<18} {}", "", "", a.local.display(), ref_name);
     for n in &names {
         let (l, r) = (local.get(n), reference.get(n));
         let verdict = match (l, r) {
@@ -188,13 +201,13 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
             mismatched.push(n.clone());
         }
         let show = |v: Option<&String>| v.map(|s| short(s)).unwrap_or_else(|| "-".into());
-        println!("{n:<w$} {verdict:<9} {:<18} {}", show(l), show(r));
+        say!("{n:<w$} {verdict:<9} {:<18} {}", show(l), show(r));
     }
     if mismatched.is_empty() {
-        println!("verified: all {} values match", names.len());
+        say!("verified: all {} values match", names.len());
         return Ok(SAME);
     }
-    println!(
+    say!(
         "NOT verified: {} differ{}",
         mismatched.join(", "),
         if mismatched.len() == 1 { "s" } else { "" }
@@ -214,15 +227,16 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
                 })
                 .collect();
             if !sections.is_empty() {
-                println!("sections that differ: {}", sections.join(", "));
+                say!("sections that differ: {}", sections.join(", "));
             }
-            println!();
+            say!();
         }
+        let report = prepare(diff, &a.explain.opts())?;
         if let Some(target) = &a.json {
-            write_json(target, diff.as_ref(), &a.local, deployed)?;
+            write_report_json(target, &report, &a.local, deployed)?;
         }
         if a.json.as_deref() != Some("-") {
-            print_report(diff.as_ref(), &a.local, deployed, color);
+            print_prepared(&report, &a.local, deployed, color);
         }
     } else if let Some(target) = &a.json {
         let v = json!({"mismatched": mismatched}).to_string() + "\n";
@@ -301,6 +315,7 @@ impl Args {
             sigstruct: None,
             no_diff,
             json: None,
+            explain: ExplainArgs::default(),
         }
     }
 }

@@ -103,3 +103,40 @@ fn hide_drops_a_cause_from_the_tree_but_not_from_the_summary() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("--hide mtimes: not a cause"), "{}", o.stderr);
 }
+
+#[test]
+fn verify_explains_its_comparison_with_the_same_options() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = pair(t.path());
+    let o = run(&["verify", s(&a), "--against", s(&b), "--hide", "timestamp"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains("NOT verified"), "{}", o.stdout);
+    assert!(o.stdout.contains("Why these builds differ"), "{}", o.stdout);
+    assert!(o.stdout.contains("(hidden below)"), "{}", o.stdout);
+    assert!(!o.stdout.contains("app/run.sh"), "{}", o.stdout);
+    assert!(o.stdout.contains("etc/app.conf"), "{}", o.stdout);
+
+    // The touched mtime is one day after 1704067200; the explainer says it is later.
+    let o = run(&[
+        "verify",
+        s(&a),
+        "--against",
+        s(&b),
+        "--json",
+        "-",
+        "--source-date-epoch",
+        "1704067200",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("valid JSON");
+    let ts = v["causes"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .find(|c| c["id"] == "timestamp")
+        .expect("a timestamp cause");
+    assert_eq!(ts["source_date_epoch"]["value"], 1704067200, "{ts}");
+    assert_eq!(ts["source_date_epoch"]["second"], serde_json::json!([0, 0, 1]), "{ts}");
+
+    let o = run(&["verify", s(&a), "--against", s(&b), "--no-explain"]);
+    assert!(!o.stdout.contains("Why these builds differ"), "{}", o.stdout);
+}
