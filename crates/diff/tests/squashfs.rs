@@ -94,3 +94,35 @@ fn one_changed_file_and_one_mtime_are_the_only_changes() {
     assert!(offset.derived.is_some(), "{offset:?}");
     assert!(!c.has_own_change(), "{c:?}");
 }
+
+#[test]
+fn tails_repacked_into_other_fragment_blocks_are_derived() {
+    let t = tempfile::tempdir().unwrap();
+    let tree = t.path().join("tree");
+    // Incompressible 1500-byte files: two tails per 4 KiB fragment block.
+    for i in 0..12 {
+        write(&tree, &format!("f{i:02}"), &noise(1500, 10 + i));
+    }
+    set_mtime(&tree, 1_700_000_000);
+    let build = "mksquashfs tree OUT -noappend -quiet -no-progress -b 4K -mkfs-time 1700000000";
+    run(&build.replace("OUT", "a.sqfs"), t.path());
+    // f00 grows past half a block: every later tail is packed one place on, half of them into
+    // the next fragment block.
+    write(&tree, "f00", &noise(3000, 99));
+    set_mtime(&tree, 1_700_000_000);
+    run(&build.replace("OUT", "b.sqfs"), t.path());
+
+    let d = compare_paths(&t.path().join("a.sqfs"), &t.path().join("b.sqfs"), &Options::default())
+        .unwrap()
+        .expect("the images differ");
+    let names: Vec<String> = d.changes().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(names, ["f00"], "{d:#?}");
+    // The repacking shows, as derived fields.
+    let f01 = node(&d, "f01");
+    let index = f01
+        .fields
+        .iter()
+        .find(|f| f.name == "fragment-index")
+        .expect("f01 moved to another fragment block");
+    assert!(index.derived.is_some(), "{index:?}");
+}
