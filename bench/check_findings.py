@@ -37,8 +37,13 @@ its added/removed members are read from its listing diffs, which its default
 A container that holds an injected change is expected to be reported changed too (it is not
 counted as "reported but not injected").
 
+Explanation. reproscope's JSON also ranks the causes (`causes`). The check wants what the
+benchmark injected to read as it should: the real changes (`content`) ranked first, the mtime
+shift as one `timestamp` cause, the build IDs of a rebuilt program (when the manifest lists
+one) as `build-id` derived from its changed code, and few enough causes for one screen.
+
 Exit status: 0 when reproscope reported every injected change and every member diffoscope found
-changed; 1 otherwise; 2 on bad input.
+changed, and its explanation reads as above; 1 otherwise; 2 on bad input.
 """
 
 import json
@@ -207,6 +212,33 @@ def containers_of(names):
     return out
 
 
+MAX_CAUSES = 8  # ranked causes plus derived ones: the summary is two or three lines each
+
+
+def check_explanation(doc, manifest):
+    """Problems with reproscope's ranked causes for this benchmark (empty when none)."""
+    causes = doc.get("causes")
+    if not isinstance(causes, list) or not causes:
+        return ["no ranked causes in reproscope's JSON"]
+    ids = [c.get("id") for c in causes]
+    print("explanation: " + ", ".join(
+        f"{c.get('id')} {c.get('count')}" + (" (derived)" if c.get("derived") else "")
+        for c in causes))
+    problems = []
+    if ids[0] != "content":
+        problems.append(f"the first cause is {ids[0]!r}, not the real changes ('content')")
+    timestamps = [c for c in causes if c.get("id") == "timestamp"]
+    if "mtime_shift_seconds" in manifest and (len(timestamps) != 1 or timestamps[0].get("derived")):
+        problems.append("the mtime shift is not one 'timestamp' cause")
+    rebuilt = [p for p in manifest.get("changed", []) if p.endswith("reproscope-bench-rebuilt")]
+    build_ids = [c for c in causes if c.get("id") == "build-id"]
+    if rebuilt and not (build_ids and all(c.get("derived") for c in build_ids)):
+        problems.append("the rebuilt program's build IDs are not derived from its changed code")
+    if len(causes) > MAX_CAUSES:
+        problems.append(f"{len(causes)} causes: more than fit on one screen ({MAX_CAUSES})")
+    return problems
+
+
 def main():
     args = sys.argv[1:]
     summary_path = None
@@ -223,7 +255,8 @@ def main():
         manifest = json.load(f)
     scopes = load_scopes(work, manifest)
     with open(rjson) as f:
-        r = reproscope_findings(json.load(f), scopes)
+        rdoc = json.load(f)
+    r = reproscope_findings(rdoc, scopes)
 
     injected = {k: set(manifest[k]) for k in ("changed", "added", "removed")}
     all_injected = injected["changed"] | injected["added"] | injected["removed"]
@@ -292,6 +325,12 @@ def main():
         summary["diffoscope_metadata_not_in_reproscope"] = len(meta_only)
     elif djson:
         print(f"  diffoscope  no output ({djson} missing or empty)")
+
+    problems = check_explanation(rdoc, manifest)
+    for p in problems:
+        print(f"  EXPLANATION: {p}")
+    ok = ok and not problems
+    summary["explanation_ok"] = not problems
 
     r_count = len(r_all)
     print(f"findings: reproscope {r_count}, diffoscope {d_count}, "
