@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use reproscope_diff::{open_file_node, open_node, NodeView};
-use reproscope_formats::{format_mode, hex, Blob, EntryKind, Limits, Member, Value};
+use reproscope_formats::{format_mode, hex, Blob, EntryKind, Limits, Member, ReleaseSet, Value};
 use reproscope_report::human_size;
 use sha2::{Digest, Sha256};
 
@@ -57,27 +57,29 @@ fn open_member(m: &Member, blob: Blob, file: &str, path: &[String]) -> Result<No
 pub fn ls(a: LsArgs) -> Result<u8> {
     let file = a.file.display().to_string();
     let blob = read_input(&a.file)?;
-    let digest = |b: &[u8]| {
-        let h = hex(&Sha256::digest(b));
-        if a.full_digests {
-            h
-        } else {
-            h[..16].to_string()
-        }
-    };
+    let shown = |h: String| if a.full_digests { h } else { h[..16].to_string() };
+    let digest = |b: &[u8]| shown(hex(&Sha256::digest(b)));
     let view = open(blob.clone(), &base_name(&a.file), &file, &[])?;
     let mut out = std::io::stdout().lock();
     let fmt = view.format_label().unwrap_or_else(|| "data".into());
-    writeln!(
-        out,
-        "{file}  ({fmt}, {}, sha256 {})",
-        human_size(blob.len() as u64),
-        digest(&blob)
-    )?;
+    // The input's digest, read in chunks whose pages are given back behind the read, so that a
+    // large input is not made resident whole.
+    let mut h = Sha256::new();
+    let mut mark = 0;
+    for (k, chunk) in blob.chunks(4 << 20).enumerate() {
+        h.update(chunk);
+        blob.release_behind((k << 22) + chunk.len(), &mut mark);
+    }
+    blob.release_all();
+    let top = shown(hex(&h.finalize()));
+    writeln!(out, "{file}  ({fmt}, {}, sha256 {top})", human_size(blob.len() as u64))?;
     let mut path = Vec::new();
     list(&mut out, &view, &file, &mut path, "", a.depth, &digest)?;
     Ok(SAME)
 }
+
+/// Bytes of members listed between two releases of their mapped pages.
+const RELEASE_EVERY: u64 = 32 << 20;
 
 fn list(
     out: &mut dyn Write,
@@ -89,6 +91,10 @@ fn list(
     digest: &dyn Fn(&[u8]) -> String,
 ) -> Result<()> {
     let Some(members) = &view.members else { return Ok(()) };
+    // Mapped pages of members already listed are given back every few dozen MB, as the engine
+    // does, so listing a large archive does not keep all of it resident.
+    let mut spent = ReleaseSet::default();
+    let mut spent_bytes = 0u64;
     for (i, m) in members.iter().enumerate() {
         let last = i + 1 == members.len();
         let (branch, cont) = if last {
@@ -130,7 +136,16 @@ fn list(
             list(out, &v, file, path, &format!("{prefix}{cont}"), depth - 1, digest)?;
             path.pop();
         }
+        if let Some(data) = &m.data {
+            spent.add_data(data);
+            spent_bytes = spent_bytes.saturating_add(m.size);
+            if spent_bytes >= RELEASE_EVERY {
+                std::mem::take(&mut spent).release();
+                spent_bytes = 0;
+            }
+        }
     }
+    spent.release();
     Ok(())
 }
 

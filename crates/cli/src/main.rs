@@ -119,6 +119,13 @@ process tree, x86_64 Linux. Exit status: the command's own (death by a signal is
 }
 
 fn main() -> ExitCode {
+    // Rust's runtime ignores SIGPIPE, so a reader that stops early (`reproscope ls x | head`)
+    // would turn every later write into an error message; end quietly instead, as other
+    // command-line tools do.
+    // SAFETY: setting a signal's disposition to the default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let color = match cli.color.as_str() {
         "always" => true,
@@ -155,5 +162,12 @@ pub fn base_name(p: &std::path::Path) -> String {
 }
 
 pub fn read_input(p: &std::path::Path) -> Result<reproscope_formats::Blob> {
+    if p.is_dir() {
+        return Err(format!(
+            "{}: is a directory; this command reads a file (diff compares directories)",
+            p.display()
+        )
+        .into());
+    }
     reproscope_formats::Blob::from_file(p).map_err(|e| format!("{}: cannot read: {e}", p.display()).into())
 }

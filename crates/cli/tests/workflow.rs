@@ -189,3 +189,47 @@ fn ls_and_extract_show_the_nested_tree() {
     );
     assert!(out.join("ramdisk1.d/kernel/early-config").is_file());
 }
+
+/// A reader that stops early (`reproscope ls big | head -1`) ends the listing quietly: no error
+/// message, no panic, just the end of the process by SIGPIPE as with other command-line tools.
+#[test]
+fn listing_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+
+    let t = tempfile::tempdir().unwrap();
+    // A tar (GNU tar) of far more than a pipe's 64 KiB of listing.
+    let dir = t.path().join("many");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..3000 {
+        std::fs::write(dir.join(format!("file-with-a-longish-name-{i:05}.txt")), b"x").unwrap();
+    }
+    let path = t.path().join("many.tar");
+    let st = Command::new("tar")
+        .args(["-C", s(&dir), "-cf", s(&path), "."])
+        .status()
+        .expect("GNU tar");
+    assert!(st.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reproscope"))
+        .args(["ls", s(&path)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run reproscope");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with(s(&path)), "{first}");
+    // The read end is closed here, with most of the listing unread.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(out.status.signal(), Some(13), "SIGPIPE: {:?}", out.status);
+
+    // A directory is not something `ls` reads: said so, not "No such device".
+    let o = run(&["ls", s(t.path())]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("is a directory"), "{}", o.stderr);
+}
