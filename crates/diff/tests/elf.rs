@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use reproscope_diff::{compare_paths, Difference, Options};
-use reproscope_formats::Value;
+use reproscope_formats::elf::Elf;
+use reproscope_formats::{Blob, Format, Limits, Value};
 
 fn build(dir: &Path, source: &str, cmd: &str) -> PathBuf {
     std::fs::write(dir.join("prog.c"), source).unwrap();
@@ -118,4 +119,46 @@ fn a_code_change_is_located_to_its_symbol() {
         "{:?}",
         text.comments
     );
+}
+
+#[test]
+fn bytes_written_into_padding_are_a_change_of_the_other_bytes() {
+    let t = tempfile::tempdir().unwrap();
+    let pa = build(t.path(), PROG, "gcc -O1 -o prog prog.c");
+    let data = std::fs::read(&pa).unwrap();
+    // A zero run outside every section: `(other bytes)` lists where they are.
+    let opened = Elf
+        .open(&Blob::from_vec(data.clone()), "prog", &Limits::default())
+        .unwrap();
+    let other = opened
+        .members
+        .iter()
+        .find(|m| m.name == "(other bytes)")
+        .expect("gcc output has padding between sections");
+    let Some(Value::Text(ranges)) = other.field("ranges") else {
+        panic!("no ranges: {other:?}")
+    };
+    let (start, end) = ranges
+        .split(", ")
+        .filter_map(|r| r.split_once(".."))
+        .map(|(s, e)| {
+            let num = |x: &str| u64::from_str_radix(x.trim_start_matches("0x"), 16).unwrap() as usize;
+            (num(s), num(e))
+        })
+        .find(|&(s, e)| e - s >= 8 && data[s..s + 8].iter().all(|&b| b == 0))
+        .expect("a zero gap of 8 bytes");
+    assert!(end > start);
+    let mut b = data.clone();
+    b[start..start + 8].copy_from_slice(b"PADDING!");
+    let pb = t.path().join("prog-b");
+    std::fs::write(&pb, &b).unwrap();
+
+    let d = compare_paths(&pa, &pb, &Options::default())
+        .unwrap()
+        .expect("different");
+    let names: Vec<String> = d.changes().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(names, ["(other bytes)"], "{d:#?}");
+    let node = d.details.iter().find(|x| x.source1 == "(other bytes)").unwrap();
+    assert_eq!(node.change, reproscope_diff::Change::Changed, "{node:?}");
+    assert!(node.byte_range_count > 0, "{node:?}");
 }
