@@ -119,6 +119,18 @@ if have xorriso; then
     done
     label iso-mtime timestamp
 fi
+if have python3; then
+    # A bytecode cache records its source's mtime: the same module installed a day apart.
+    p=$(pairdir pyc-source-mtime)
+    for s in a b; do
+        mkdir -p "$work/py-$s"
+        printf 'def greet(name):\n    return "hello " + name\n' >"$work/py-$s/app.py"
+        touch -d "@$([ $s = a ] && echo $T || echo $T2)" "$work/py-$s/app.py"
+        (cd "$work/py-$s" && env -u SOURCE_DATE_EPOCH python3 -c \
+            "import py_compile; py_compile.compile('app.py', cfile='$p/$s.pyc', doraise=True)")
+    done
+    label pyc-source-mtime timestamp
+fi
 
 # 2. member order: the same members stored in another order.
 if have tar; then

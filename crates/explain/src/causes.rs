@@ -86,6 +86,12 @@ pub fn fix(id: &str, context: &str) -> &'static str {
         }
         (TIMESTAMP, "gzip") => "gzip -n (no name or time in the header)",
         (TIMESTAMP, "ar") => "ar D (deterministic: zero times, owners and modes)",
+        (TIMESTAMP, "pyc") => {
+            "compile with SOURCE_DATE_EPOCH set (py_compile then writes checked-hash pycs, Python >= 3.7), or python3 -m compileall --invalidation-mode checked-hash"
+        }
+        (TIMESTAMP, "png") => {
+            "strip or fix the time chunks: no tIME, no date:* text (convert -define png:exclude-chunks=date,time), or strip-nondeterminism"
+        }
         (TIMESTAMP, "text" | "elf" | "bytes") => {
             "set SOURCE_DATE_EPOCH (GCC >= 7 uses it for __DATE__/__TIME__) or stop embedding the build time"
         }

@@ -272,6 +272,7 @@ fn last_format(f: Option<&str>) -> &'static str {
     let last = f.and_then(|f| f.rsplit('+').next()).unwrap_or("");
     for k in [
         "tar", "cpio", "zip", "squashfs", "iso9660", "gzip", "xz", "zstd", "bzip2", "lz4", "ar", "elf", "eif", "sgxs",
+        "pyc", "png",
     ] {
         if last == k {
             return k;

@@ -16,6 +16,8 @@ pub mod elf;
 pub mod gzip;
 pub mod iso9660;
 pub mod lz4;
+pub mod png;
+pub mod pyc;
 pub mod sgxs;
 pub mod sigstruct;
 pub mod squashfs;

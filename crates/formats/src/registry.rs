@@ -38,6 +38,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &crate::squashfs::Squashfs,
     &crate::sgxs::Sgxs,
     &crate::sigstruct::Sigstruct,
+    &crate::png::Png,
+    // Recognised by name (.pyc) and the magic's "\r\n".
+    &crate::pyc::Pyc,
     // After every format with a strong magic: v7 archives are recognised by name and checksum.
     &crate::tar::Tar,
 ];
