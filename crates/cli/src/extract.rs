@@ -56,9 +56,19 @@ fn open_member(m: &Member, blob: Blob, file: &str, path: &[String]) -> Result<No
 
 pub fn ls(a: LsArgs) -> Result<u8> {
     let file = a.file.display().to_string();
-    let blob = read_input(&a.file)?;
     let shown = |h: String| if a.full_digests { h } else { h[..16].to_string() };
     let digest = |b: &[u8]| shown(hex(&Sha256::digest(b)));
+    if a.file.is_dir() {
+        // A tree on disk: its entries, each opened like an archive's members.
+        let d = reproscope_formats::dir::open(&a.file).map_err(|e| format!("{file}: {}", e.message))?;
+        let mut view = NodeView::plain(Blob::from_vec(Vec::new()));
+        view.members = Some(d.members);
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{file}  (directory)")?;
+        list(&mut out, &view, &file, &mut Vec::new(), "", a.depth, &digest)?;
+        return Ok(SAME);
+    }
+    let blob = read_input(&a.file)?;
     let view = open(blob.clone(), &base_name(&a.file), &file, &[])?;
     let mut out = std::io::stdout().lock();
     let fmt = view.format_label().unwrap_or_else(|| "data".into());

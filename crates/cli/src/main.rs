@@ -74,7 +74,7 @@ Exit status: 0 all match, 1 a mismatch, 2 trouble.")]
 
 Exit status: 0 identical, 1 different, 2 trouble.")]
     Diff(diffcmd::Args),
-    /// List the nested tree of a file with sizes and digests.
+    /// List the nested tree of a file or directory with sizes and digests.
     #[command(after_help = "Examples:
   reproscope ls enclave.eif
   reproscope ls initrd.img --depth 1")]
@@ -164,7 +164,7 @@ pub fn base_name(p: &std::path::Path) -> String {
 pub fn read_input(p: &std::path::Path) -> Result<reproscope_formats::Blob> {
     if p.is_dir() {
         return Err(format!(
-            "{}: is a directory; this command reads a file (diff compares directories)",
+            "{}: is a directory; this command reads a file (diff and ls take directories)",
             p.display()
         )
         .into());

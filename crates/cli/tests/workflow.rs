@@ -228,8 +228,24 @@ fn listing_into_a_closed_pipe_ends_quietly() {
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(out.status.signal(), Some(13), "SIGPIPE: {:?}", out.status);
 
-    // A directory is not something `ls` reads: said so, not "No such device".
+    // A directory is listed like an archive: its entries, and inside the files that are archives.
     let o = run(&["ls", s(t.path())]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.lines().next().unwrap().ends_with("(directory)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("many/file-with-a-longish-name-00042.txt  (file, "),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("many.tar  (file, "), "{}", o.stdout);
+    // The tar's own members, one level in.
+    assert!(o.stdout.contains("│   ├── file-with-a-longish-name-"), "{}", o.stdout);
+    // Commands that read one file say what a directory is not.
+    let o = run(&["measure", s(t.path())]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("is a directory"), "{}", o.stderr);
 }
