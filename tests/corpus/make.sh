@@ -7,7 +7,7 @@
 #
 # Writes OUTDIR/NAME/a.EXT and OUTDIR/NAME/b.EXT for each pair, and OUTDIR/labels with one
 # "NAME CAUSE" line per pair (CAUSE is a cause id of `reproscope diff --json`'s `causes`).
-# Pairs whose tool is missing are skipped with a note on stderr. Everything but the injected
+# Every pair is required: a missing tool stops the script (exit 1) naming it. Everything but the injected
 # cause is pinned (mtimes, owners, modes, order, SOURCE_DATE_EPOCH), so each pair differs in
 # that one way only.
 set -euo pipefail
@@ -24,7 +24,12 @@ T2=$((T + 86400)) # one day later
 export TZ=UTC LC_ALL=C
 umask 022
 
-have() { command -v "$1" >/dev/null 2>&1; }
+# A tool every pair needs; a missing one stops the corpus, so no pair is silently left out.
+have() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "make.sh: $1 is missing (install the Debian packages .ci/run lists); every pair is required" >&2
+    exit 1
+}
 # Sets every mtime (and atime) under DIR to T again after a pair's files were written.
 pin() { find "$1" -exec touch -h -d "@$T" {} +; }
 label() { echo "$1 $2" >>"$out/labels"; }
@@ -326,7 +331,8 @@ if have localedef && [ -d /usr/share/i18n/locales ] && localedef -i en_US -f UTF
     printf "$words" | LOCPATH="$work" LC_ALL=en_US.UTF-8 sort >"$p/b.txt"
     label locale-sort locale
 else
-    echo "make.sh: skipping locale-sort (no localedef or locale sources: apt-get install locales)" >&2
+    echo "make.sh: cannot build locale-sort (no localedef or locale sources: apt-get install locales)" >&2
+    exit 1
 fi
 
 # 13. build ID: a random build ID (--build-id=uuid) on otherwise identical code.

@@ -2,7 +2,7 @@
 //! prints, open into the expected sections, and our writer must reproduce its PCRs and layout.
 //!
 //! Needs `eif_build` (`cargo install eif_build --locked`) and, for the signed case, `openssl`.
-//! REPROSCOPE_SKIP_ORACLES=1 skips these tests.
+//! A missing oracle fails the test, naming how to install it: an oracle test never passes unchecked.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,14 +11,6 @@ use reproscope_formats::eif::{self, Eif, EifSpec, SectionType};
 use reproscope_formats::{Blob, Data, Format, Limits, Opened, Value};
 
 const BUILD_TIME: &str = "2024-01-01T00:00:00Z";
-
-fn skip_oracles() -> bool {
-    if std::env::var("REPROSCOPE_SKIP_ORACLES").is_ok_and(|v| v == "1") {
-        eprintln!("REPROSCOPE_SKIP_ORACLES=1: skipping the eif_build oracle test");
-        return true;
-    }
-    false
-}
 
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -33,12 +25,7 @@ fn eif_build() -> PathBuf {
     ];
     on_path("eif_build")
         .or_else(|| cargo_bins.into_iter().flatten().find(|p| p.is_file()))
-        .unwrap_or_else(|| {
-            panic!(
-                "eif_build not found: install with `cargo install eif_build --locked` \
-                 (or set REPROSCOPE_SKIP_ORACLES=1 to skip oracle tests)"
-            )
-        })
+        .unwrap_or_else(|| panic!("eif_build not found: install with `cargo install eif_build --locked`"))
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -140,9 +127,8 @@ fn build(tool: &Path, dir: &Path, case: &Case) -> Built {
     if case.signed {
         let key = dir.join("key.pem");
         let cert = dir.join("cert.pem");
-        let openssl = on_path("openssl").unwrap_or_else(|| {
-            panic!("openssl not found: the signed eif_build case needs it (or set REPROSCOPE_SKIP_ORACLES=1)")
-        });
+        let openssl =
+            on_path("openssl").unwrap_or_else(|| panic!("openssl not found: the signed eif_build case needs it"));
         run(Command::new(&openssl)
             .args(["ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out"])
             .arg(&key));
@@ -333,9 +319,6 @@ fn check(tool: &Path, dir: &Path, case: Case) {
 
 #[test]
 fn eif_build_oracle() {
-    if skip_oracles() {
-        return;
-    }
     let tool = eif_build();
     let dir = tempfile::tempdir().unwrap();
     check(

@@ -4,7 +4,7 @@
 //!
 //! Needs `sgxs-info` and `sgxs-sign` (`cargo install sgxs-tools --locked`, which needs `protoc`:
 //! Debian's protobuf-compiler) and `openssl`. No SGX hardware is involved.
-//! REPROSCOPE_SKIP_ORACLES=1 skips these tests.
+//! A missing oracle fails the test, naming how to install it: an oracle test never passes unchecked.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,14 +12,6 @@ use std::process::Command;
 use reproscope_formats::sgxs::{self, flags, page_type, secinfo, PageSpec, Size, Tcs, TCS_DBGOPTIN};
 use reproscope_formats::{hex, sigstruct};
 use sha2::{Digest, Sha256};
-
-fn skip_oracles() -> bool {
-    if std::env::var("REPROSCOPE_SKIP_ORACLES").is_ok_and(|v| v == "1") {
-        eprintln!("REPROSCOPE_SKIP_ORACLES=1: skipping the sgxs-tools oracle test");
-        return true;
-    }
-    false
-}
 
 /// A tool on PATH, else in cargo's bin directory; a missing oracle fails the test.
 fn tool(name: &str) -> PathBuf {
@@ -34,7 +26,7 @@ fn tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| {
             panic!(
                 "{name} not found: install with `cargo install sgxs-tools --locked` (needs protoc: \
-                 apt-get install protobuf-compiler), or set REPROSCOPE_SKIP_ORACLES=1 to skip oracle tests"
+                 apt-get install protobuf-compiler)"
             )
         })
 }
@@ -52,12 +44,7 @@ fn run(cmd: &mut Command) -> String {
 }
 
 fn vectors() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/sgx");
-    assert!(
-        dir.is_dir(),
-        "the SGX test vectors are missing: expected {} (the repository's parent must hold shared/vectors/sgx)",
-        dir.display()
-    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx");
     dir
 }
 
@@ -151,9 +138,6 @@ fn lines(s: &str) -> Vec<String> {
 
 #[test]
 fn summary_and_list_all_match_sgxs_info() {
-    if skip_oracles() {
-        return;
-    }
     let info = tool("sgxs-info");
     let dir = tempfile::tempdir().unwrap();
     for (path, _) in inputs(dir.path()) {
@@ -170,9 +154,6 @@ fn summary_and_list_all_match_sgxs_info() {
 
 #[test]
 fn sgxs_sign_puts_our_mrenclave_in_a_sigstruct_we_verify() {
-    if skip_oracles() {
-        return;
-    }
     let sign = tool("sgxs-sign");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.pem");

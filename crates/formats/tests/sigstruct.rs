@@ -10,12 +10,7 @@ use reproscope_formats::sigstruct::{self, Sigstruct};
 use reproscope_formats::{hex, sgxs, Format, Limits, Value};
 
 fn vector(name: &str) -> Vec<u8> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/sgx");
-    assert!(
-        dir.is_dir(),
-        "the SGX test vectors are missing: expected {} (the repository's parent must hold shared/vectors/sgx)",
-        dir.display()
-    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx");
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("cannot read the SGX vector {name}: {e}"))
 }
 
