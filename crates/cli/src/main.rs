@@ -6,6 +6,7 @@ mod extract;
 mod measure;
 mod progress;
 mod run;
+mod safefs;
 mod sgx;
 mod verify;
 
@@ -83,9 +84,20 @@ Exit status: 0 identical, 1 different, 2 trouble.")]
     #[command(after_help = "Examples:
   reproscope extract enclave.eif -o out               # the sections
   reproscope extract enclave.eif -o out --recursive   # and every nested archive, into NAME.d/
+  reproscope extract pkg.deb -o out -r --strict       # all or nothing: exit 2 if anything is skipped
+  reproscope extract rootfs.tar -o out --no-times     # modes, but not modification times
 
-Refused (with a message, exit 2): paths with '..', absolute paths, symlinks pointing outside the
-output directory, device nodes.")]
+Nothing is written outside the output directory, and no symlink is followed while extracting,
+whether the archive made it or it was there before. Symlinks are written with their targets as
+stored (absolute ones too). A leading '/' is removed from names. Skipped, each listed on stderr:
+names with a '..' component; devices, fifos and sockets; entries whose parent is a symlink or
+not a directory; hard links to anything but a regular file this run wrote; a nested archive
+whose NAME.d is not a directory. Modes are restored without setuid, setgid and sticky bits;
+owners are not. --recursive unpacks --max-depth nested levels (default 8); deeper archives stay
+files, with a note.
+
+Exit status: 0 every entry written, 1 some skipped (listed), 2 trouble (unreadable input, I/O
+error), or with --strict anything that would be skipped (then nothing is written).")]
     Extract(extract::ExtractArgs),
     /// Build two small sample enclave images, then verify and diff them.
     Demo(demo::Args),
