@@ -120,6 +120,8 @@ impl Dir {
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM | libc::EINVAL)) => {
                     OPENAT2.store(2, Ordering::Relaxed);
                 }
+                // A path longer than PATH_MAX may still be walked one component at a time.
+                Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -423,6 +425,37 @@ mod tests {
         let md = std::fs::symlink_metadata(out.join("l2")).unwrap();
         use std::os::unix::fs::MetadataExt;
         assert_eq!(md.mtime(), 1_000_000);
+    }
+
+    /// Without openat2 (old kernel, seccomp), the component walk refuses the same paths.
+    #[test]
+    fn the_fallback_walk_refuses_links_too() {
+        let (t, root) = setup();
+        let out = t.path().join("out");
+        std::fs::create_dir(out.join("a")).unwrap();
+        std::os::unix::fs::symlink("..", out.join("a/up")).unwrap();
+        let saved = OPENAT2.swap(2, Ordering::Relaxed);
+        let link = root.open_beneath(&["a", "up"]).map(drop);
+        let dir = root.open_beneath(&["a"]).map(drop);
+        let made = root.make_dirs(&["a", "up", "x"]).unwrap().map(drop);
+        OPENAT2.store(saved, Ordering::Relaxed);
+        assert!(matches!(
+            link.unwrap_err().raw_os_error(),
+            Some(libc::ELOOP | libc::ENOTDIR)
+        ));
+        assert!(dir.is_ok());
+        assert_eq!(
+            made,
+            Err(Blocked {
+                at: 1,
+                kind: Kind::Symlink
+            })
+        );
+        // A path longer than PATH_MAX is walked, not refused.
+        let deep: Vec<String> = (0..400).map(|i| format!("component-{i:04}")).collect();
+        let deep: Vec<&str> = deep.iter().map(String::as_str).collect();
+        assert!(root.make_dirs(&deep).unwrap().is_ok());
+        assert!(root.open_beneath(&deep).is_ok());
     }
 
     #[test]
