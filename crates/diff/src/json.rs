@@ -10,11 +10,10 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::time::{Duration, Instant};
 
 use reproscope_formats::Value;
-use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 
+use crate::align::{changed, Align};
 use crate::tree::FieldChange;
 
 /// Larger inputs are only diffed as text (the text limit is lower still today).
@@ -28,8 +27,6 @@ pub const MAX_PATHS: usize = 64;
 const MAX_VALUE_CHARS: usize = 1024;
 /// Keys listed per side in a `json-key-order` field.
 const MAX_KEYS_SHOWN: usize = 24;
-/// Time allowed for aligning arrays of different lengths, per document.
-const ALIGN_TIME: Duration = Duration::from_secs(2);
 
 /// A parsed JSON value. Objects keep keys in document order, repeated keys included.
 #[derive(Debug)]
@@ -89,7 +86,6 @@ pub fn compare(a: &str, b: &str, named_json: bool) -> Option<JsonDiff> {
         change_count: 0,
         first_order: None,
         order_count: 0,
-        deadline: Instant::now() + ALIGN_TIME,
     };
     w.walk(&ja, &jb, &mut String::new());
 
@@ -147,7 +143,6 @@ struct Walk {
     /// The first object whose common keys come in another order: path and both key lists.
     first_order: Option<(String, String, String)>,
     order_count: usize,
-    deadline: Instant,
 }
 
 impl Walk {
@@ -228,31 +223,16 @@ impl Walk {
         }
         // Different lengths: align elements so one insertion is one change, not a cascade.
         let (hx, hy): (Vec<u64>, Vec<u64>) = (x.iter().map(digest).collect(), y.iter().map(digest).collect());
-        let ops = capture_diff_slices_deadline(Algorithm::Myers, &hx, &hy, Some(self.deadline));
-        for op in ops {
-            let (oi, ol, ni, nl) = match op {
-                DiffOp::Equal {
-                    old_index,
-                    new_index,
-                    len,
-                } => (old_index, len, new_index, len),
-                DiffOp::Delete {
-                    old_index,
-                    old_len,
-                    new_index,
-                } => (old_index, old_len, new_index, 0),
-                DiffOp::Insert {
-                    old_index,
-                    new_index,
-                    new_len,
-                } => (old_index, 0, new_index, new_len),
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => (old_index, old_len, new_index, new_len),
-            };
+        // Aligned with a bounded, clock-free search (crate::align): the same report everywhere.
+        let mut ops = Vec::new();
+        let mut at = (0, 0);
+        for (ra, rb) in changed(&hx, &hy, Align::Tokens) {
+            ops.push((at.0, ra.start - at.0, at.1, rb.start - at.1));
+            ops.push((ra.start, ra.len(), rb.start, rb.len()));
+            at = (ra.end, rb.end);
+        }
+        ops.push((at.0, x.len() - at.0, at.1, y.len() - at.1));
+        for (oi, ol, ni, nl) in ops {
             // Equal digests still get walked: key order may differ inside, and digests can collide.
             for k in 0..ol.min(nl) {
                 push_index(path, oi + k);

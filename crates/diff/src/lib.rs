@@ -5,6 +5,10 @@
 //! parallel, metadata is compared field by field, text gets a unified diff and other bytes a
 //! summary of changed ranges. The result is a [`Difference`] tree that renderers print.
 
+// Untrusted input is parsed here: no unsafe code, so memory safety rests on the compiler.
+#![forbid(unsafe_code)]
+
+pub mod align;
 mod bytes;
 mod engine;
 mod error;

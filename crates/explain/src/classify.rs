@@ -288,7 +288,7 @@ fn tokens(s: &str) -> Vec<Range<usize>> {
 
 /// The byte ranges of `a` and `b` that a token diff finds changed, region by region.
 fn changed_regions(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
-    use similar::{capture_diff_slices, Algorithm, DiffOp};
+    use reproscope_diff::align::{changed, Align};
     let (ta, tb) = (tokens(a), tokens(b));
     let sa: Vec<&str> = ta.iter().map(|r| &a[r.clone()]).collect();
     let sb: Vec<&str> = tb.iter().map(|r| &b[r.clone()]).collect();
@@ -300,45 +300,16 @@ fn changed_regions(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
             t[at].start..t[at + len - 1].end
         }
     };
-    let mut out: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-    let mut last_equal = true;
-    for op in capture_diff_slices(Algorithm::Myers, &sa, &sb) {
-        let (ra, rb) = match op {
-            DiffOp::Equal { .. } => {
-                last_equal = true;
-                continue;
-            }
-            DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            } => (span(&ta, old_index, old_len, a.len()), span(&tb, new_index, 0, b.len())),
-            DiffOp::Insert {
-                old_index,
-                new_index,
-                new_len,
-            } => (span(&ta, old_index, 0, a.len()), span(&tb, new_index, new_len, b.len())),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => (
-                span(&ta, old_index, old_len, a.len()),
-                span(&tb, new_index, new_len, b.len()),
-            ),
-        };
-        match out.last_mut() {
-            // Adjacent changes (a delete then an insert) are one region.
-            Some(last) if !last_equal => {
-                last.0 = last.0.start.min(ra.start)..last.0.end.max(ra.end);
-                last.1 = last.1.start.min(rb.start)..last.1.end.max(rb.end);
-            }
-            _ => out.push((ra, rb)),
-        }
-        last_equal = false;
-    }
-    out
+    // Each region is maximal: a deletion next to an insertion is one region.
+    changed(&sa, &sb, Align::Tokens)
+        .into_iter()
+        .map(|(ra, rb)| {
+            (
+                span(&ta, ra.start, ra.len(), a.len()),
+                span(&tb, rb.start, rb.len(), b.len()),
+            )
+        })
+        .collect()
 }
 
 /// A short "old → new" excerpt around the change, for evidence.

@@ -13,6 +13,9 @@
 //! # }
 //! ```
 
+// Untrusted input is parsed here: no unsafe code, so memory safety rests on the compiler.
+#![forbid(unsafe_code)]
+
 pub mod causes;
 mod classify;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 mod common;
 
 use reproscope_formats::elf::{symbol_at, Elf};
-use reproscope_formats::{Limits, Opened};
+use reproscope_formats::{Format, Limits, Opened};
 
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
     common::open_with(&Elf, bytes, "x", limits)
@@ -288,4 +288,23 @@ fn no_panic_on_truncation_or_corruption() {
             }
         }
     }
+}
+
+/// A 64-bit ELF identification is 52 bytes short of e_ehsize (at 52..54): every prefix of a real
+/// header, and a 52-byte one in particular, is looked at by every format without a panic.
+#[test]
+fn identification_of_every_header_prefix() {
+    let (exe, _) = fixtures();
+    for len in 0..=80 {
+        let head = &exe[..len];
+        for f in reproscope_formats::FORMATS {
+            f.identify(head, "x");
+        }
+        // A 64-bit header is recognised once e_ehsize (bytes 52..54) is there.
+        assert_eq!(Elf.identify(head, "x"), len >= 54, "prefix of {len} bytes");
+    }
+    let mut short = vec![0u8; 52];
+    short[..7].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1]);
+    assert!(!Elf.identify(&short, "x"));
+    assert!(reproscope_formats::identify(&short, "x").is_none());
 }

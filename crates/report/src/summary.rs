@@ -6,12 +6,14 @@ use std::fmt::Write;
 use reproscope_explain::Explanation;
 
 use crate::text::Painter;
-use crate::Style;
+use crate::{visible, Style};
 
 /// Longest evidence shown on a summary line; the JSON report has it whole.
 const WIDTH: usize = 118;
 
+/// `s` made visible (see [`visible`]) and cut to the summary's width.
 fn cut(s: &str) -> String {
+    let s = visible(s);
     if s.chars().count() <= WIDTH {
         s.to_string()
     } else {
@@ -53,7 +55,7 @@ pub fn render_summary(e: &Explanation, hidden: &[String], style: Style) -> Strin
             let _ = writeln!(out, "{indent}{}", cut(&format!("also {}{rest}", more.join(", "))));
         }
         for extra in c.evidence.iter().skip(1).filter(|s| s.starts_with("SOURCE_DATE_EPOCH")) {
-            let _ = writeln!(out, "{indent}{extra}");
+            let _ = writeln!(out, "{indent}{}", visible(extra));
         }
         if !c.fix.is_empty() {
             let _ = writeln!(out, "{indent}{}", p.paint("32", &format!("fix: {}", c.fix)));

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use reproscope_diff::{Change, Difference};
 
-use crate::{describe_field, human_size};
+use crate::{describe_field, human_size, visible};
 
 /// Output options.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,7 +17,10 @@ pub(crate) struct Painter {
 }
 
 impl Painter {
+    /// `s` made visible (see [`visible`]) and coloured: everything a report prints of its
+    /// inputs goes through here or through `visible` directly.
     pub(crate) fn paint(&self, code: &str, s: &str) -> String {
+        let s = visible(s);
         if self.color {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
@@ -54,7 +57,7 @@ fn node(p: &Painter, d: &Difference, prefix: &str, last: bool, out: &mut String)
         Change::Added => p.paint("32", &format!("+ {name}")),
         Change::Removed => p.paint("31", &format!("- {name}")),
         Change::Renamed => p.paint("35", &format!("renamed: {} → {}", d.source1, d.source2)),
-        Change::Changed if d.source1 != d.source2 => format!("{} → {}", d.source1, d.source2),
+        Change::Changed if d.source1 != d.source2 => visible(&format!("{} → {}", d.source1, d.source2)).into_owned(),
         Change::Changed => p.paint("1", name),
     };
     let mut tags = Vec::new();
@@ -158,7 +161,7 @@ fn node_body(p: &Painter, d: &Difference, prefix: &str, out: &mut String) {
                 Some(b'+') => p.paint("32", line),
                 Some(b'-') => p.paint("31", line),
                 Some(b'@') => p.paint("36", line),
-                _ => line.to_string(),
+                _ => visible(line).into_owned(),
             };
             let _ = writeln!(out, "{prefix}  │ {colored}");
         }

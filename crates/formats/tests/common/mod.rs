@@ -51,6 +51,11 @@ pub fn filter(cmd: &str, stdin: &[u8], packages: &str) -> Vec<u8> {
 /// Opens `bytes` called `name` with `format` under `limits`, then loads every member's data
 /// (formats may decode it lazily, as a comparison would); an error becomes its message.
 pub fn open_with(format: &dyn Format, bytes: &[u8], name: &str, limits: &Limits) -> Result<Opened, String> {
+    // Every format's identification sees damaged bytes too (inputs and members are offered to
+    // all of them), so none may panic on them.
+    for f in reproscope_formats::FORMATS {
+        f.identify(&bytes[..bytes.len().min(reproscope_formats::registry::HEAD)], name);
+    }
     let opened = format
         .open(&Blob::from_vec(bytes.to_vec()), name, limits)
         .map_err(|e| e.message)?;
