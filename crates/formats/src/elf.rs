@@ -40,10 +40,8 @@
 //! DW_AT_comp_dir live. Problems in symbols, notes, the dynamic table or DWARF become notes, not
 //! errors: they do not stop the sections from being compared.
 
-use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 
 use gimli::{AttributeValue, EndianSlice, RelocateReader, RunTimeEndian};
 use object::elf::{self as e, FileHeader32, FileHeader64};
@@ -55,7 +53,7 @@ use object::read::StringTable;
 use object::{Endianness, SectionIndex, SymbolIndex};
 use sha2::{Digest, Sha256};
 
-use crate::model::{err, hex, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
+use crate::model::{err, hex, Blob, Concat, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 
 pub struct Elf;
@@ -94,6 +92,10 @@ impl Format for Elf {
             2 => (52, 64u16),
             _ => return false,
         };
+        // e_ehsize is at 52..54 in a 64-bit header: a 52-byte input is too short for it.
+        if head.len() < at + 2 {
+            return false;
+        }
         let ehsize = match head[5] {
             1 => u16::from_le_bytes([head[at], head[at + 1]]),
             2 => u16::from_be_bytes([head[at], head[at + 1]]),
@@ -859,21 +861,22 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
             gaps.push((at, len));
         }
         gaps.retain(|&(s, e)| s < e);
-        let slice = |(s, e): (u64, u64)| &self.data[s as usize..e as usize];
         // Listed even when all zero (alignment padding): bytes written into padding on one side
         // only then read as a change of this member, not as a member that appeared.
         if gaps.is_empty() {
             return None;
         }
+        let piece = |(s, e): (u64, u64)| blob.slice(s as usize..e as usize);
+        // Several gaps are joined only when compared (a core file's gaps are its memory dumps).
         let data = if gaps.len() == 1 {
-            blob.slice(gaps[0].0 as usize..gaps[0].1 as usize)
+            Data::Blob(piece(gaps[0]))
         } else {
-            let mut v = Vec::new();
-            for &g in &gaps {
-                v.extend_from_slice(slice(g));
-            }
-            Blob::from_vec(v)
+            Data::Lazy(std::sync::Arc::new(Concat {
+                tag: "elf-other-bytes",
+                pieces: gaps.iter().map(|&g| piece(g)).collect(),
+            }))
         };
+        let size: u64 = gaps.iter().map(|(s, e)| e - s).sum();
         let mut ranges: Vec<String> = gaps.iter().take(16).map(|(s, e)| format!("{s:#x}..{e:#x}")).collect();
         if gaps.len() > 16 {
             ranges.push(format!("... ({} ranges)", gaps.len()));
@@ -882,8 +885,8 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
             name: OTHER_BYTES.into(),
             kind: EntryKind::Section,
             fields: vec![Field::new("ranges", Value::Text(ranges.join(", ")))],
-            size: data.len() as u64,
-            data: Some(Data::Blob(data)),
+            size,
+            data: Some(data),
         })
     }
 
@@ -963,10 +966,10 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
         let Some((info_index, info)) = self.debug_section("info", suffix, limits, remarks) else {
             return (producers, dirs);
         };
-        let load = |name: &str, remarks: &mut Vec<String>| -> (Option<usize>, Cow<'d, [u8]>) {
+        let load = |name: &str, remarks: &mut Vec<String>| -> (Option<usize>, SecBytes<'d>) {
             match self.debug_section(name, suffix, limits, remarks) {
                 Some((i, d)) => (Some(i), d),
-                None => (None, Cow::Borrowed(&[][..])),
+                None => (None, SecBytes::Borrowed(&[][..])),
             }
         };
         let (_, abbrev) = load("abbrev", remarks);
@@ -1011,7 +1014,7 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
         suffix: &str,
         limits: &Limits,
         remarks: &mut Vec<String>,
-    ) -> Option<(usize, Cow<'d, [u8]>)> {
+    ) -> Option<(usize, SecBytes<'d>)> {
         let en = self.endian;
         let plain = format!(".debug_{name}{suffix}");
         if let Some((i, sh)) = self.section_by_name(&plain) {
@@ -1023,7 +1026,7 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
                 }
             };
             let Some((ch, off, size)) = compressed else {
-                return Some((i, Cow::Borrowed(self.section_data(sh))));
+                return Some((i, SecBytes::Borrowed(self.section_data(sh))));
             };
             let input = usize::try_from(off)
                 .ok()
@@ -1032,11 +1035,11 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
                 .unwrap_or(&[]);
             let result = match ch.ch_type(en) {
                 e::ELFCOMPRESS_ZLIB => inflate(input, ch.ch_size(en).into(), limits.max_decompressed),
-                e::ELFCOMPRESS_ZSTD => unzstd(input, ch.ch_size(en).into(), limits.max_decompressed),
+                e::ELFCOMPRESS_ZSTD => unzstd(input, ch.ch_size(en).into(), limits),
                 other => Err(format!("compression type {} is not read", other.0)),
             };
             return match result {
-                Ok(v) => Some((i, Cow::Owned(v))),
+                Ok(v) => Some((i, SecBytes::Decoded(v))),
                 Err(e) => {
                     remarks.push(format!("section {plain}: {e}"));
                     None
@@ -1055,7 +1058,7 @@ impl<'d, H: FileHeader<Endian = Endianness>> File<'d, H> {
             _ => Err("no ZLIB header".to_string()),
         };
         match result {
-            Ok(v) => Some((i, Cow::Owned(v))),
+            Ok(v) => Some((i, SecBytes::Decoded(v))),
             Err(e) => {
                 remarks.push(format!("section {z}: {e}"));
                 None
@@ -1418,20 +1421,34 @@ fn machine_name(m: u16) -> String {
     .into()
 }
 
+/// A debug section's bytes: in the file, or decompressed (through a spilling sink, so a
+/// section claiming gigabytes is a temporary file, not memory).
+enum SecBytes<'d> {
+    Borrowed(&'d [u8]),
+    Decoded(Blob),
+}
+
+impl std::ops::Deref for SecBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            SecBytes::Borrowed(b) => b,
+            SecBytes::Decoded(b) => b,
+        }
+    }
+}
+
 /// Inflates a zlib stream that must produce exactly `expected` bytes, at most `limit`.
-fn inflate(input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>, String> {
+fn inflate(input: &[u8], expected: u64, limit: u64) -> Result<Blob, String> {
     if expected > limit {
         return Err(format!(
             "{expected} bytes when inflated, more than the limit of {limit}"
         ));
     }
-    // The stated size is only trusted for the first allocation up to a ratio of the input.
-    let hint = expected.min((input.len() as u64).saturating_mul(32).saturating_add(4096));
-    let mut out = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    flate2::read::ZlibDecoder::new(input)
-        .take(expected.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| format!("zlib data corrupt: {e}"))?;
+    // One byte more than stated, so that a longer stream is told apart from a corrupt one.
+    let max_out = usize::try_from(expected.saturating_add(1)).unwrap_or(usize::MAX);
+    let out =
+        crate::stream::inflate_zlib(input, Some(expected), max_out).map_err(|e| format!("zlib data corrupt: {e}"))?;
     if out.len() as u64 != expected {
         return Err(format!(
             "inflated to {} bytes, the compression header says {expected}",
@@ -1443,21 +1460,27 @@ fn inflate(input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>, String> {
 
 /// A zstd-compressed section (ELFCOMPRESS_ZSTD, as `objcopy --compress-debug-sections=zstd`
 /// and `ld --compress-debug-sections=zstd` write).
-fn unzstd(input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>, String> {
+fn unzstd(input: &[u8], expected: u64, limits: &Limits) -> Result<Blob, String> {
+    let limit = limits.max_decompressed;
     if expected > limit {
         return Err(format!(
             "{expected} bytes when decompressed, more than the limit of {limit}"
         ));
     }
-    let out = crate::zstd::decompress_all(input, Some(expected), usize::try_from(expected).unwrap_or(usize::MAX))
-        .map_err(|e| format!("zstd data corrupt: {e}"))?;
+    let out = crate::zstd::decompress_all(
+        input,
+        Some(expected),
+        usize::try_from(expected.saturating_add(1)).unwrap_or(usize::MAX),
+        limits.max_codec_memory,
+    )
+    .map_err(|e| format!("zstd data corrupt: {e}"))?;
     if out.len() as u64 != expected {
         return Err(format!(
             "decompressed to {} bytes, the compression header says {expected}",
             out.len()
         ));
     }
-    Ok(out.to_vec())
+    Ok(out)
 }
 
 /// How a relocation changes the value stored at its offset.

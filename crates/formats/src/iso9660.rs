@@ -32,7 +32,7 @@ use std::fmt::Write as _;
 
 use crate::bytes::{le16, le32};
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK};
-use crate::model::{err, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
+use crate::model::{err, Blob, Concat, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
 
 pub struct Iso9660;
@@ -1162,7 +1162,7 @@ impl Walk<'_, '_> {
             }
         }
         let (data, size) = if kind == EntryKind::File {
-            (Some(Data::Blob(self.join_extents(&ranges, total)?)), total)
+            (Some(self.join_extents(&ranges, total)?), total)
         } else {
             (None, 0)
         };
@@ -1175,12 +1175,13 @@ impl Walk<'_, '_> {
         })
     }
 
-    /// The data of a file's extents: zero-copy when they are contiguous, else a copy.
-    fn join_extents(&self, ranges: &[std::ops::Range<usize>], total: u64) -> Result<Blob, FormatError> {
+    /// The data of a file's extents: zero-copy when they are contiguous, else joined when
+    /// compared (through a spilling sink, so a multi-extent file of gigabytes costs no memory).
+    fn join_extents(&self, ranges: &[std::ops::Range<usize>], total: u64) -> Result<Data, FormatError> {
         let blob = self.img.blob;
         if ranges.len() == 1 || ranges.windows(2).all(|w| w[0].end == w[1].start) {
             let (start, end) = (ranges[0].start, ranges[ranges.len() - 1].end);
-            return Ok(blob.slice(start..end));
+            return Ok(Data::Blob(blob.slice(start..end)));
         }
         // Disjoint extents cannot add up to more than the image: overlapping ones could be
         // used to make a small image claim a huge file.
@@ -1196,11 +1197,10 @@ impl Walk<'_, '_> {
                 self.limits.max_decompressed
             ));
         }
-        let mut v = Vec::with_capacity(total as usize);
-        for r in ranges {
-            v.extend_from_slice(&self.img.data[r.clone()]);
-        }
-        Ok(Blob::from_vec(v))
+        Ok(Data::Lazy(std::sync::Arc::new(Concat {
+            tag: "iso9660-extents",
+            pieces: ranges.iter().map(|r| blob.slice(r.clone())).collect(),
+        })))
     }
 }
 

@@ -9,7 +9,9 @@
 use lz4_flex::block::{decompress_into, decompress_into_with_dict};
 use twox_hash::XxHash32;
 
-use crate::model::{err, Blob, Field, FormatError, Limits, Opened, Value};
+use std::hash::Hasher;
+
+use crate::model::{err, Blob, Field, FormatError, Limits, Opened, Sink, Value};
 use crate::registry::Format;
 use crate::stream::{self, after_skippable, human_size, is_skippable, prefix};
 
@@ -27,6 +29,64 @@ const LEGACY_BLOCK: usize = 8 << 20;
 const LEGACY_BOUND: u32 = (LEGACY_BLOCK + LEGACY_BLOCK / 255 + 16) as u32;
 /// Linked blocks may refer back this far.
 const WINDOW: usize = 64 << 10;
+
+/// Decoded output: only the current frame's last [`WINDOW`] bytes (a linked block's
+/// dictionary) and the block being decoded stay in memory; everything goes on to a [`Sink`],
+/// which spills to disk. So a stream of any size costs about one block of memory.
+struct History {
+    /// The frame's most recent output, ending with the last block decoded.
+    buf: Vec<u8>,
+    sink: Sink,
+    /// Bytes produced so far, all frames.
+    total: u64,
+    max_out: usize,
+    /// XXH32 of the current frame's content (checked when the frame stores it).
+    hash: XxHash32,
+    /// The compressed input, whose pages are given back as decoding passes them.
+    input: Blob,
+    released: usize,
+}
+
+impl History {
+    fn new(input: &Blob, max_out: usize) -> History {
+        History {
+            buf: Vec::new(),
+            sink: Sink::new(None, max_out as u64),
+            total: 0,
+            max_out,
+            hash: XxHash32::with_seed(0),
+            input: input.clone(),
+            released: 0,
+        }
+    }
+
+    /// A frame starts: no dictionary, a fresh content hash.
+    fn start_frame(&mut self) {
+        self.buf.clear();
+        self.hash = XxHash32::with_seed(0);
+    }
+
+    /// `buf[from..]` was just decoded: count it, hash it, hand it on, keep only the window.
+    fn commit(&mut self, from: usize, pos: usize) -> Result<(), FormatError> {
+        let new = &self.buf[from..];
+        self.total += new.len() as u64;
+        if self.total > self.max_out as u64 {
+            return Err(stream::limit_error(self.max_out));
+        }
+        self.hash.write(new);
+        self.sink.write(new)?;
+        if self.buf.len() > WINDOW {
+            self.buf.drain(..self.buf.len() - WINDOW);
+        }
+        self.input.release_behind(pos, &mut self.released);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Blob, FormatError> {
+        self.input.release_all();
+        self.sink.finish()
+    }
+}
 
 impl Format for Lz4 {
     fn name(&self) -> &'static str {
@@ -66,7 +126,7 @@ struct FrameInfo {
 fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
-    let mut out = Vec::with_capacity(stream::first_capacity(input.len(), None, 4, max_out));
+    let mut out = History::new(data, max_out);
     let mut frames: Vec<FrameInfo> = Vec::new();
     let mut skippable: Vec<(usize, u32)> = Vec::new();
     let mut pos = 0usize;
@@ -115,7 +175,7 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
         data,
         pos,
         "lz4 frames",
-        Blob::from_vec(out),
+        out.finish()?,
         member_name(name),
         fields,
         notes,
@@ -137,7 +197,7 @@ fn decode_frame(
     input: &[u8],
     start: usize,
     index: usize,
-    out: &mut Vec<u8>,
+    out: &mut History,
     max_out: usize,
 ) -> Result<(FrameInfo, usize), FormatError> {
     let h = &input[start..];
@@ -201,7 +261,8 @@ fn decode_frame(
         ));
     }
 
-    let frame_out = out.len();
+    out.start_frame();
+    let frame_out = out.total;
     let mut blocks = 0usize;
     loop {
         let at = start + p;
@@ -242,19 +303,19 @@ fn decode_frame(
                 ));
             }
         }
+        // Linked blocks may copy from the frame's previous 64 KiB of output.
+        if flg & FLG_INDEPENDENT != 0 {
+            out.buf.clear();
+        }
         if raw {
-            if out.len().saturating_add(len) > max_out {
+            if (out.total as usize).saturating_add(len) > max_out {
                 return Err(stream::limit_error(max_out));
             }
-            out.extend_from_slice(block);
+            let from = out.buf.len();
+            out.buf.extend_from_slice(block);
+            out.commit(from, start + p)?;
         } else {
-            // Linked blocks may copy from the frame's previous 64 KiB of output.
-            let dict_from = if flg & FLG_INDEPENDENT != 0 {
-                out.len()
-            } else {
-                out.len().saturating_sub(WINDOW).max(frame_out)
-            };
-            decompress_block(block, out, block_max, dict_from, max_out).map_err(|e| {
+            decompress_block(block, out, block_max, max_out, start + p).map_err(|e| {
                 FormatError::new(format!(
                     "lz4 frame {index}: invalid compressed block at offset {at:#x}: {e}"
                 ))
@@ -262,7 +323,7 @@ fn decode_frame(
         }
         blocks += 1;
     }
-    let produced = (out.len() - frame_out) as u64;
+    let produced = out.total - frame_out;
     if flg & FLG_CONTENT_CHECKSUM != 0 {
         let stored = u32_at(h, p).ok_or_else(|| {
             FormatError::new(format!(
@@ -271,7 +332,7 @@ fn decode_frame(
             ))
         })?;
         p += 4;
-        let computed = XxHash32::oneshot(0, &out[frame_out..]);
+        let computed = out.hash.finish_32();
         if stored != computed {
             return err(format!(
                 "lz4 frame {index}: content checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
@@ -298,46 +359,44 @@ fn decode_frame(
     Ok((info, start + p))
 }
 
-/// Decompresses one block onto the end of `out`, with `out[dict_from..]` as its dictionary.
-/// The outer error is lz4_flex's, the inner one the output limit.
+/// Decompresses one block after `out.buf` (the block's dictionary: empty for independent
+/// blocks), then hands it on. `pos` is where the block ends in the input. The outer error is
+/// lz4_flex's, the inner one the output limit's or the sink's.
 fn decompress_block(
     block: &[u8],
-    out: &mut Vec<u8>,
+    out: &mut History,
     block_max: usize,
-    dict_from: usize,
     max_out: usize,
+    pos: usize,
 ) -> Result<Result<(), FormatError>, lz4_flex::block::DecompressError> {
-    let len = out.len();
-    if len >= max_out.saturating_add(1) {
+    let done = usize::try_from(out.total).unwrap_or(usize::MAX);
+    if done >= max_out.saturating_add(1) {
         return Ok(Err(stream::limit_error(max_out)));
     }
     // Room for the block's largest possible output (LZ4 expands at most about 255:1, so small
     // blocks do not zero-fill a whole maximum-size block), but never more than one byte past
     // the limit.
+    let left = max_out.saturating_add(1) - done;
     let room = block_max
         .min(block.len().saturating_mul(255).saturating_add(64))
-        .min(max_out.saturating_add(1) - len);
-    out.resize(len + room, 0);
-    let (prev, spare) = out.split_at_mut(len);
-    let r = if dict_from < len {
-        decompress_into_with_dict(block, spare, &prev[dict_from..])
+        .min(left);
+    let len = out.buf.len();
+    out.buf.resize(len + room, 0);
+    let (prev, spare) = out.buf.split_at_mut(len);
+    let r = if len > 0 {
+        decompress_into_with_dict(block, spare, prev)
     } else {
         decompress_into(block, spare)
     };
     match r {
         Ok(n) => {
-            out.truncate(len + n);
-            if out.len() > max_out {
-                return Ok(Err(stream::limit_error(max_out)));
-            }
-            Ok(Ok(()))
+            out.buf.truncate(len + n);
+            Ok(out.commit(len, pos))
         }
         Err(e) => {
-            out.truncate(len);
+            out.buf.truncate(len);
             // A block that does not fit the room left under the limit is over the limit.
-            if room == max_out.saturating_add(1) - len
-                && matches!(e, lz4_flex::block::DecompressError::OutputTooSmall { .. })
-            {
+            if room == left && matches!(e, lz4_flex::block::DecompressError::OutputTooSmall { .. }) {
                 return Ok(Err(stream::limit_error(max_out)));
             }
             Err(e)
@@ -349,7 +408,7 @@ fn decode_legacy(
     input: &[u8],
     start: usize,
     index: usize,
-    out: &mut Vec<u8>,
+    out: &mut History,
     max_out: usize,
 ) -> Result<(FrameInfo, usize), FormatError> {
     let mut p = start + 4;
@@ -368,7 +427,9 @@ fn decode_legacy(
                 input.len() - p - 4
             ))
         })?;
-        decompress_block(block, out, LEGACY_BLOCK, out.len(), max_out).map_err(|e| {
+        // Legacy blocks are independent.
+        out.buf.clear();
+        decompress_block(block, out, LEGACY_BLOCK, max_out, p + 4 + len).map_err(|e| {
             FormatError::new(format!(
                 "lz4 legacy frame {index}: invalid compressed block at offset {at:#x}: {e}"
             ))

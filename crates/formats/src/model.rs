@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::{Deref, Range};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -168,7 +169,13 @@ impl Data {
             Data::File(p) => {
                 Blob::from_file(p).map_err(|e| FormatError::new(format!("cannot read {}: {e}", p.display())))
             }
-            Data::Lazy(l) => l.load(limits),
+            Data::Lazy(l) => {
+                // Decoding draws from the run's budget, when there is one (ls, extract).
+                let max = limits.stream_max();
+                let b = l.load(&limits.for_stream()).map_err(|e| limits.explain_limit(e, max))?;
+                limits.charge(b.len() as u64, 0)?;
+                Ok(b)
+            }
         }
     }
 
@@ -307,7 +314,7 @@ impl Sink {
         use std::io::Write;
         let total = self.written + bytes.len() as u64;
         if total > self.max {
-            return err(format!("decompressed size exceeds limit of {} bytes", self.max));
+            return Err(limit_error(self.max));
         }
         if self.file.is_none() && (self.spill_now || self.buf.len() + bytes.len() > SPILL_THRESHOLD) {
             let f = tempfile::tempfile().map_err(|e| FormatError::new(format!("cannot create temporary file: {e}")))?;
@@ -352,6 +359,41 @@ impl Sink {
 
 fn spill_error(e: std::io::Error) -> FormatError {
     FormatError::new(format!("cannot write temporary file: {e}"))
+}
+
+/// Content stored in pieces (an ISO 9660 multi-extent file, the bytes an ELF file has outside
+/// its sections), joined only when compared, through a [`Sink`]: opening copies nothing, and
+/// a join larger than memory spills to disk.
+#[derive(Debug)]
+pub struct Concat {
+    /// A tag naming what is joined (the format and kind), part of the fingerprint.
+    pub tag: &'static str,
+    pub pieces: Vec<Blob>,
+}
+
+impl Loader for Concat {
+    fn load(&self, limits: &Limits) -> Result<Blob, FormatError> {
+        let total: u64 = self.pieces.iter().map(|p| p.len() as u64).sum();
+        let mut sink = Sink::new(Some(total), limits.max_decompressed);
+        for p in &self.pieces {
+            // In 16 MiB steps, giving the mapped input back as it goes.
+            for at in (0..p.len()).step_by(16 << 20) {
+                let end = (at + (16 << 20)).min(p.len());
+                sink.write(&p[at..end])?;
+                p.release(at..end);
+            }
+        }
+        sink.finish()
+    }
+
+    fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
+        let sizes: Vec<String> = self.pieces.iter().map(|p| p.len().to_string()).collect();
+        Some((format!("{}:{}", self.tag, sizes.join(",")), self.pieces.clone()))
+    }
+
+    fn stored(&self) -> Vec<Blob> {
+        self.pieces.clone()
+    }
 }
 
 /// A typed metadata value. The type is what lets the explainer tell a timestamp from an offset.
@@ -500,15 +542,144 @@ pub struct Limits {
     pub max_decompressed: u64,
     /// Most members one container may have.
     pub max_members: usize,
+    /// Most memory one decoder may allocate for its history (the zstd window, the xz and lzma
+    /// dictionary): these are allocated up front and filled, so a tiny frame could otherwise
+    /// claim gigabytes of resident memory.
+    pub max_codec_memory: u64,
+    /// The whole run's budget, for commands that walk their input in one thread (`ls`,
+    /// `extract`): lazy loads and [`Limits::charge`] draw from it. The comparison engine keeps
+    /// its own deterministic ledger instead and leaves this `None`.
+    pub budget: Option<Arc<Budget>>,
 }
+
+/// Default of [`Limits::max_codec_memory`]: 128 MiB, the largest zstd window `zstd -d` accepts
+/// without `--long` (window log 27), and twice the dictionary of `xz -9`.
+pub const DEFAULT_MAX_CODEC_MEMORY: u64 = 128 << 20;
+
+/// The option that raises [`Limits::max_codec_memory`], named in its error.
+pub const CODEC_MEMORY_OPTION: &str = "--max-codec-memory";
+/// The option that raises [`Budget::max_bytes`], named in its error.
+pub const TOTAL_OPTION: &str = "--max-decompressed-total";
+/// The option that raises [`Budget::max_members`], named in its error.
+pub const MEMBERS_OPTION: &str = "--max-members";
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_decompressed: 8 << 30,
             max_members: 1_000_000,
+            max_codec_memory: DEFAULT_MAX_CODEC_MEMORY,
+            budget: None,
         }
     }
+}
+
+impl Limits {
+    /// The most one stream may produce now: the per-stream limit, or what is left of the
+    /// run's budget when that is less.
+    pub fn stream_max(&self) -> u64 {
+        match &self.budget {
+            Some(b) => self.max_decompressed.min(b.bytes_left()),
+            None => self.max_decompressed,
+        }
+    }
+
+    /// These limits with the per-stream limit lowered to [`Limits::stream_max`].
+    pub fn for_stream(&self) -> Limits {
+        Limits {
+            max_decompressed: self.stream_max(),
+            ..self.clone()
+        }
+    }
+
+    /// The error for output that went past `max` bytes: the budget's (naming its option) when
+    /// the budget is what made `max` lower than the per-stream limit, else `e` itself.
+    pub fn explain_limit(&self, e: FormatError, max: u64) -> FormatError {
+        match &self.budget {
+            Some(b) if max < self.max_decompressed && e.is_limit(max) => FormatError::new(format!(
+                "{}: decompression budget of {} bytes for the whole run used up (raise it with {TOTAL_OPTION})",
+                e.message, b.max_bytes
+            )),
+            _ => e,
+        }
+    }
+
+    /// Counts `bytes` produced and `members` listed against the run's budget, if there is one;
+    /// fails naming the budget and its option once either is used up.
+    pub fn charge(&self, bytes: u64, members: u64) -> Result<(), FormatError> {
+        let Some(b) = &self.budget else {
+            return Ok(());
+        };
+        if !b.charge_bytes(bytes) {
+            return err(format!(
+                "decompression budget of {} bytes for the whole run used up (raise it with {TOTAL_OPTION})",
+                b.max_bytes
+            ));
+        }
+        if !b.charge_members(members) {
+            return err(format!(
+                "member budget of {} members for the whole run used up (raise it with {MEMBERS_OPTION})",
+                b.max_members
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One budget for a whole run, shared across threads: bytes decompressed (or otherwise
+/// generated: sparse files, joined extents) and members listed. It bounds disk spill and time,
+/// not memory (the [`Sink`] bounds that).
+#[derive(Debug)]
+pub struct Budget {
+    pub max_bytes: u64,
+    pub max_members: u64,
+    bytes: AtomicU64,
+    members: AtomicU64,
+}
+
+/// Default of [`Budget::max_bytes`]: 64 GiB, both inputs together.
+pub const DEFAULT_MAX_DECOMPRESSED_TOTAL: u64 = 64 << 30;
+/// Default of [`Budget::max_members`]: 10 million, both inputs together.
+pub const DEFAULT_MAX_MEMBERS_TOTAL: u64 = 10_000_000;
+
+impl Budget {
+    pub fn new(max_bytes: u64, max_members: u64) -> Budget {
+        Budget {
+            max_bytes,
+            max_members,
+            bytes: AtomicU64::new(0),
+            members: AtomicU64::new(0),
+        }
+    }
+
+    pub fn bytes_left(&self) -> u64 {
+        self.max_bytes.saturating_sub(self.bytes.load(Ordering::Relaxed))
+    }
+
+    pub fn members_left(&self) -> u64 {
+        self.max_members.saturating_sub(self.members.load(Ordering::Relaxed))
+    }
+
+    /// Adds `n` bytes; false when the total is now past the budget.
+    pub fn charge_bytes(&self, n: u64) -> bool {
+        self.bytes.fetch_add(n, Ordering::Relaxed).saturating_add(n) <= self.max_bytes
+    }
+
+    /// Adds `n` members; false when the total is now past the budget.
+    pub fn charge_members(&self, n: u64) -> bool {
+        self.members.fetch_add(n, Ordering::Relaxed).saturating_add(n) <= self.max_members
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(DEFAULT_MAX_DECOMPRESSED_TOTAL, DEFAULT_MAX_MEMBERS_TOTAL)
+    }
+}
+
+/// The message of every "output past the limit" error; [`FormatError::is_limit`] recognises it.
+pub fn limit_error(max: u64) -> FormatError {
+    FormatError::new(format!("decompressed size exceeds limit of {max} bytes"))
 }
 
 /// What went wrong inside one node; the engine adds the file and nested path.
@@ -522,6 +693,15 @@ impl FormatError {
         FormatError {
             message: message.into(),
         }
+    }
+}
+
+impl FormatError {
+    /// True when this error (possibly wrapped by a container's words) is [`limit_error`] for
+    /// `max`: output went past that many bytes.
+    pub fn is_limit(&self, max: u64) -> bool {
+        self.message
+            .contains(&format!("decompressed size exceeds limit of {max} bytes"))
     }
 }
 

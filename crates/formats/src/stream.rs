@@ -21,24 +21,12 @@ pub fn member_name(node: &str, suffixes: &[(&str, &str)]) -> String {
 
 /// The error every decoder gives when the output would pass the limit.
 pub(crate) fn limit_error(max_out: usize) -> FormatError {
-    FormatError::new(format!("decompressed size exceeds limit of {max_out} bytes"))
+    crate::model::limit_error(max_out as u64)
 }
 
 /// `limits.max_decompressed` as a usize.
 pub(crate) fn max_out(max_decompressed: u64) -> usize {
     usize::try_from(max_decompressed).unwrap_or(usize::MAX)
-}
-
-/// A first allocation for the output: the size the format announces when it does (trusted only
-/// up to `ratio` times the input, so a lying header cannot reserve gigabytes), else a guess;
-/// never more than one byte past the limit.
-pub(crate) fn first_capacity(input_len: usize, announced: Option<u64>, ratio: usize, max_out: usize) -> usize {
-    let bound = input_len.saturating_mul(ratio).saturating_add(1 << 16);
-    let want = match announced {
-        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1).min(bound),
-        None => input_len.saturating_mul(4).saturating_add(1 << 12).min(bound),
-    };
-    want.min(max_out.saturating_add(1))
 }
 
 /// What one call of a streaming decoder did.
@@ -161,6 +149,30 @@ pub(crate) fn drive(
             }
         }
     }
+}
+
+/// Inflates a zlib stream (ELF compressed sections) through a spilling [`Out`]; bytes after
+/// the stream's end are ignored, as zlib does.
+pub(crate) fn inflate_zlib(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let mut out = Out::new(hint, max_out);
+    let mut d = Decompress::new(true);
+    let ended = drive(&mut out, |o| {
+        let (in0, out0) = (d.total_in(), d.total_out());
+        let at = usize::try_from(in0).unwrap_or(usize::MAX).min(input.len());
+        let status = d
+            .decompress_vec(&input[at..], &mut o.chunk, FlushDecompress::None)
+            .map_err(|e| FormatError::new(e.to_string()))?;
+        Ok(match status {
+            Status::StreamEnd => Step::End,
+            _ if d.total_in() != in0 || d.total_out() != out0 => Step::Progress,
+            _ => Step::Stalled,
+        })
+    })?;
+    if !ended {
+        return Err(FormatError::new("the zlib stream ends early"));
+    }
+    out.finish()
 }
 
 /// The node a stream format opens into: its decoded `content` as the one member `name`, then

@@ -16,7 +16,8 @@
 //!   factor decides how many, a real source of differences). Non-zero bytes there become one
 //!   `Section` member `trailing@<offset>` so that nothing is hidden from comparison.
 //! - Sparse files (old GNU `S` and pax 0.0, 0.1 and 1.0) are expanded to their real content,
-//!   within `limits.max_decompressed`.
+//!   within `limits.max_decompressed`: the map is checked when the archive is opened, the
+//!   content written (through a spilling `Sink`) only when the member is compared.
 //! - Unknown type flags are read as regular files, as POSIX asks, with a `typeflag` field.
 //!
 //! Every header checksum is verified. File data are zero-copy slices of the input.
@@ -27,8 +28,8 @@ use std::ops::Range;
 
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG};
 use crate::model::{
-    err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
-    Value,
+    err, format_mode, format_time, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member,
+    Opened, Sink, Value,
 };
 use crate::registry::Format;
 
@@ -377,7 +378,8 @@ struct Entry {
     name: String,
     kind: EntryKind,
     fields: Vec<Field>,
-    data: Option<Blob>,
+    /// The content and its size (a sparse file's is expanded only when compared).
+    data: Option<(Data, u64)>,
     /// Header offset, for notes.
     offset: usize,
 }
@@ -723,6 +725,7 @@ impl Reader<'_> {
         }
 
         let norm = normalize_name(&name).to_string();
+        fields.extend(stored_name_field(&name));
         if norm.is_empty() {
             if !matches!(kind, EntryKind::Dir) {
                 return Err(loc.error("empty name"));
@@ -745,12 +748,13 @@ impl Reader<'_> {
                     }
                     // The limit holds for all sparse files together: a map costs a few bytes.
                     let left = self.limits.max_decompressed.saturating_sub(self.expanded);
-                    data = Some(expand_sparse(&input[start..end], &sp, left, &loc)?);
+                    let expand = expand_sparse(self.blob.slice(start..end), &sp, left, &loc)?;
+                    data = Some((Data::Lazy(std::sync::Arc::new(expand)), sp.real_size));
                     self.expanded = self.expanded.saturating_add(sp.real_size);
                 }
                 // A hard link without data of its own gets its target's later.
                 None if end > start || !matches!(kind, EntryKind::HardLink { .. }) => {
-                    data = Some(self.blob.slice(start..end));
+                    data = Some((Data::Blob(self.blob.slice(start..end)), (end - start) as u64));
                 }
                 None => {}
             }
@@ -848,10 +852,8 @@ impl Reader<'_> {
             if let (EntryKind::HardLink { target }, None) = (&e.kind, &data) {
                 match by_name.get(target) {
                     Some(&i) => {
-                        data = match &members[i].data {
-                            Some(Data::Blob(b)) => Some(b.clone()),
-                            _ => None,
-                        }
+                        let m: &Member = &members[i];
+                        data = m.data.clone().map(|d| (d, m.size));
                     }
                     None => notes.push(format!(
                         "hard link '{}' at offset {:#x}: its target '{target}' is not earlier in the archive",
@@ -861,8 +863,8 @@ impl Reader<'_> {
             }
             by_name.insert(e.name.clone(), members.len());
             members.push(Member {
-                size: data.as_ref().map_or(0, |b| b.len() as u64),
-                data: data.map(Data::Blob),
+                size: data.as_ref().map_or(0, |d| d.1),
+                data: data.map(|d| d.0),
                 name: e.name,
                 kind: e.kind,
                 fields: e.fields,
@@ -1032,9 +1034,10 @@ fn sparse_info(
     }))
 }
 
-/// The real content of a sparse file: its stored chunks at their offsets, zeros elsewhere.
-/// `limit` is what is left of `Limits::max_decompressed`.
-fn expand_sparse(stored: &[u8], sp: &Sparse, limit: u64, loc: &Loc) -> Result<Blob, FormatError> {
+/// A sparse file's real content, checked now and expanded when loaded: its stored chunks at
+/// their offsets, zeros elsewhere. `limit` is what is left of `Limits::max_decompressed`.
+fn expand_sparse(blob: Blob, sp: &Sparse, limit: u64, loc: &Loc) -> Result<SparseData, FormatError> {
+    let stored: &[u8] = &blob;
     let bad = |what: String| loc.error(format!("bad sparse map: {what}"));
     if sp.real_size > limit {
         return Err(loc.error(format!(
@@ -1071,7 +1074,8 @@ fn expand_sparse(stored: &[u8], sp: &Sparse, limit: u64, loc: &Loc) -> Result<Bl
         }
     };
     let real = usize::try_from(sp.real_size).map_err(|_| bad("real size out of range".into()))?;
-    let mut out = vec![0u8; real];
+    // (file offset, stored offset, length), checked here so that loading cannot fail on them.
+    let mut pieces = Vec::with_capacity(chunks.len());
     for (i, &(off, len)) in chunks.iter().enumerate() {
         let to = usize::try_from(off)
             .ok()
@@ -1096,9 +1100,70 @@ fn expand_sparse(stored: &[u8], sp: &Sparse, limit: u64, loc: &Loc) -> Result<Bl
                 ))
             })?;
         cursor = from.end;
-        out[to].copy_from_slice(&stored[from]);
+        if to.is_empty() {
+            continue;
+        }
+        pieces.push((to.start as u64, from.start, to.len()));
     }
-    Ok(Blob::from_vec(out))
+    // The content is written front to back, so the chunks are put in file order; tar writes
+    // them that way, and overlapping ones have no single meaning.
+    pieces.sort_by_key(|p| p.0);
+    if let Some(w) = pieces.windows(2).find(|w| w[0].0 + w[0].2 as u64 > w[1].0) {
+        return Err(bad(format!("chunks at {} and {} overlap", w[0].0, w[1].0)));
+    }
+    Ok(SparseData {
+        stored: blob,
+        pieces,
+        real: sp.real_size,
+    })
+}
+
+/// A sparse file's content, produced when compared (see [`expand_sparse`]).
+#[derive(Debug)]
+struct SparseData {
+    stored: Blob,
+    /// (file offset, stored offset, length), in file order, not overlapping.
+    pieces: Vec<(u64, usize, usize)>,
+    real: u64,
+}
+
+impl Loader for SparseData {
+    fn load(&self, limits: &Limits) -> Result<Blob, FormatError> {
+        if self.real > limits.max_decompressed {
+            return Err(crate::model::limit_error(limits.max_decompressed));
+        }
+        let mut sink = Sink::new(Some(self.real), limits.max_decompressed);
+        let zeros = vec![0u8; 1 << 20];
+        let fill = |sink: &mut Sink, mut n: u64| -> Result<(), FormatError> {
+            while n > 0 {
+                let k = n.min(zeros.len() as u64) as usize;
+                sink.write(&zeros[..k])?;
+                n -= k as u64;
+            }
+            Ok(())
+        };
+        let mut at = 0u64;
+        for &(off, from, len) in &self.pieces {
+            fill(&mut sink, off - at)?;
+            sink.write(&self.stored[from..from + len])?;
+            at = off + len as u64;
+        }
+        fill(&mut sink, self.real - at)?;
+        self.stored.release_all();
+        sink.finish()
+    }
+
+    fn fingerprint(&self) -> Option<(String, Vec<Blob>)> {
+        let map: Vec<String> = self.pieces.iter().map(|p| format!("{}+{}", p.0, p.2)).collect();
+        Some((
+            format!("tar-sparse:{}:{}", self.real, map.join(",")),
+            vec![self.stored.clone()],
+        ))
+    }
+
+    fn stored(&self) -> Vec<Blob> {
+        vec![self.stored.clone()]
+    }
 }
 
 #[cfg(test)]

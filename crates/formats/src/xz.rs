@@ -20,10 +20,6 @@ pub const MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0];
 const FOOTER_MAGIC: [u8; 2] = *b"YZ";
 const HEADER_LEN: usize = 12;
 
-/// Most memory one stream's decoder may use: enough for xz's largest dictionary (1.5 GiB; its
-/// presets need at most 65 MiB), so this only stops absurd headers from allocating gigabytes.
-const MEMLIMIT: u64 = 1600 << 20;
-
 impl Format for Xz {
     fn name(&self) -> &'static str {
         "xz"
@@ -71,7 +67,9 @@ fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError>
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
     let mut out = stream::Out::new(None, max_out).with_input(data);
-    let (streams, end) = decode(input, &mut out, MEMLIMIT)?;
+    // liblzma allocates the dictionary a header asks for (up to 1.5 GiB) and fills it: the
+    // limit is the caller's codec memory (128 MiB by default; xz -9 needs 65 MiB).
+    let (streams, end) = decode(input, &mut out, limits.max_codec_memory)?;
 
     let mut fields = vec![
         Field::new("streams", Value::Int(streams.len() as i64)),
@@ -215,7 +213,8 @@ fn lzma_error(e: LzmaError, index: usize, at: usize, memlimit: u64) -> FormatErr
             format!("xz stream {index}: unsupported options near offset {at:#x} (unknown filter or reserved flags)")
         }
         LzmaError::MemLimit => format!(
-            "xz stream {index}: needs more than {memlimit} bytes of memory to decompress (dictionary too large)"
+            "xz stream {index}: needs more than {memlimit} bytes of memory to decompress (dictionary too large; raise the limit with {})",
+            crate::model::CODEC_MEMORY_OPTION
         ),
         LzmaError::Mem => format!("xz stream {index}: out of memory"),
         other => format!("xz stream {index}: decoder error {other:?} near offset {at:#x}"),
@@ -484,9 +483,14 @@ fn push_stream_fields(fields: &mut Vec<Field>, notes: &mut Vec<String>, i: usize
 
 /// Decompresses a complete xz file (all streams, nothing after them but zero padding), for
 /// containers that embed one (zip method 95).
-pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+pub(crate) fn decompress_all(
+    input: &[u8],
+    hint: Option<u64>,
+    max_out: usize,
+    memlimit: u64,
+) -> Result<Blob, FormatError> {
     let mut out = stream::Out::new(hint, max_out);
-    let (_, end) = decode(input, &mut out, MEMLIMIT)?;
+    let (_, end) = decode(input, &mut out, memlimit)?;
     if input[end..].iter().any(|&b| b != 0) {
         return err(format!("data after the xz stream at offset {end:#x}"));
     }

@@ -21,7 +21,7 @@ use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 use crate::bytes::{le16, le32, le64};
 use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
 use crate::model::{
-    err, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Value,
+    err, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Value,
 };
 use crate::registry::Format;
 use crate::stream::{self, Step};
@@ -733,7 +733,8 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
 }
 
 fn member(blob: &Blob, e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) -> Result<Member, FormatError> {
-    let fields = entry_fields(e, counts, notes);
+    let mut fields = entry_fields(e, counts, notes);
+    fields.extend(stored_name_field(&e.name));
     let name = normalize_name(&e.name).to_string();
     if e.name.starts_with('/') || e.name.split(['/', '\\']).any(|c| c == "..") {
         counts.push(
@@ -814,9 +815,9 @@ impl Loader for EntryData {
             0 => Ok(self.raw.clone()),
             8 => inflate(raw, self.data_start, hint, max_out),
             12 => crate::bzip2::decompress_all(raw, hint, max_out),
-            14 => lzma(raw, self.flags, self.usize_, max_out),
-            93 => crate::zstd::decompress_all(raw, hint, max_out),
-            95 => crate::xz::decompress_all(raw, hint, max_out),
+            14 => lzma(raw, self.flags, self.usize_, max_out, limits.max_codec_memory),
+            93 => crate::zstd::decompress_all(raw, hint, max_out, limits.max_codec_memory),
+            95 => crate::xz::decompress_all(raw, hint, max_out, limits.max_codec_memory),
             m => err(format!("compression method {} is not supported", method_name(m))),
         }
         .map_err(name)?;
@@ -947,7 +948,7 @@ fn inflate(raw: &[u8], base: u64, hint: Option<u64>, max_out: usize) -> Result<B
 /// Zip's LZMA (method 14): a 4-byte header (LZMA SDK version, properties size), the 5-byte
 /// LZMA properties, then raw LZMA data, with an end marker when flag bit 1 says so. liblzma's
 /// .lzma ("alone") decoder reads it after a synthesized 13-byte header.
-fn lzma(raw: &[u8], flags: u16, usize_: u64, max_out: usize) -> Result<Blob, FormatError> {
+fn lzma(raw: &[u8], flags: u16, usize_: u64, max_out: usize, memlimit: u64) -> Result<Blob, FormatError> {
     let bad = || FormatError::new("bad LZMA properties header");
     let props_len = usize::from(u16::from_le_bytes(
         raw.get(2..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?,
@@ -961,7 +962,7 @@ fn lzma(raw: &[u8], flags: u16, usize_: u64, max_out: usize) -> Result<Blob, For
     alone.extend_from_slice(props);
     alone.extend_from_slice(&size.to_le_bytes());
     alone.extend_from_slice(&raw[9..]);
-    let mut dec = Stream::new_lzma_decoder(1600 << 20)
+    let mut dec = Stream::new_lzma_decoder(memlimit)
         .map_err(|err| FormatError::new(format!("cannot start the LZMA decoder: {err:?}")))?;
     let mut out = stream::Out::new(Some(usize_), max_out);
     let ended = stream::drive(&mut out, |o| {
@@ -969,7 +970,13 @@ fn lzma(raw: &[u8], flags: u16, usize_: u64, max_out: usize) -> Result<Blob, For
         let at = usize::try_from(in0).unwrap_or(usize::MAX).min(alone.len());
         let status = dec
             .process_vec(&alone[at..], &mut o.chunk, Action::Run)
-            .map_err(|err| FormatError::new(format!("invalid LZMA data: {err:?}")))?;
+            .map_err(|err| match err {
+                liblzma::stream::Error::MemLimit => FormatError::new(format!(
+                    "LZMA dictionary needs more than {memlimit} bytes of memory (raise the limit with {})",
+                    crate::model::CODEC_MEMORY_OPTION
+                )),
+                err => FormatError::new(format!("invalid LZMA data: {err:?}")),
+            })?;
         Ok(if status == LzmaStatus::StreamEnd {
             Step::End
         } else if dec.total_in() != in0 || dec.total_out() != out0 {

@@ -16,9 +16,10 @@ pub struct Zstd;
 /// Frame magic 0xFD2FB528, little-endian.
 pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// Windows up to this size are always accepted (what `zstd -d` accepts without `--long=31`);
-/// larger ones only while within the output limit. Never more than 2 GiB (zstd's maximum).
-const DEFAULT_MAX_WINDOW: u64 = 1 << 27;
+/// zstd's largest window (2 GiB); the window actually accepted is the caller's codec memory
+/// (`Limits::max_codec_memory`, 128 MiB by default, what `zstd -d` accepts without `--long`):
+/// the decoder allocates the window a frame asks for and fills it, so a 100 KB frame could
+/// otherwise take 2 GiB of resident memory.
 const MAX_WINDOW_LOG: u32 = 31;
 
 impl Format for Zstd {
@@ -56,7 +57,7 @@ struct Frame {
 fn open(data: &Blob, name: &str, limits: &Limits) -> Result<Opened, FormatError> {
     let input: &[u8] = data;
     let max_out = stream::max_out(limits.max_decompressed);
-    let max_window = limits.max_decompressed.clamp(DEFAULT_MAX_WINDOW, 1 << MAX_WINDOW_LOG);
+    let max_window = limits.max_codec_memory.min(1 << MAX_WINDOW_LOG);
     let mut out = stream::Out::new(None, max_out).with_input(data);
     let d = decode(input, &mut out, max_window)?;
 
@@ -132,8 +133,9 @@ pub(crate) fn decode(input: &[u8], out: &mut stream::Out, max_window: u64) -> Re
         out.release_input(pos..frame.end);
         if frame.window_size > max_window {
             return err(format!(
-                "zstd frame {index}: window size {} bytes exceeds the limit of {max_window} bytes",
-                frame.window_size
+                "zstd frame {index}: window size {} bytes exceeds the limit of {max_window} bytes (raise it with {})",
+                frame.window_size,
+                crate::model::CODEC_MEMORY_OPTION
             ));
         }
         decompress_frame(&mut dctx, (input, pos), out, &frame, index)?;
@@ -321,9 +323,14 @@ fn push_frame_fields(fields: &mut Vec<Field>, i: usize, fr: &Frame) {
 
 /// Decompresses complete zstd data (frames and skippable frames only), for containers that
 /// embed it (zip method 93).
-pub(crate) fn decompress_all(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+pub(crate) fn decompress_all(
+    input: &[u8],
+    hint: Option<u64>,
+    max_out: usize,
+    max_window: u64,
+) -> Result<Blob, FormatError> {
     let mut out = stream::Out::new(hint, max_out);
-    let max_window = (max_out as u64).clamp(DEFAULT_MAX_WINDOW, 1 << MAX_WINDOW_LOG);
+    let max_window = max_window.min(1 << MAX_WINDOW_LOG);
     let d = decode(input, &mut out, max_window)?;
     if d.end != input.len() {
         return err(format!("data after the zstd frames at offset {:#x}", d.end));

@@ -739,9 +739,8 @@ fn assert_padding_is_zero(o: &Opened) {
         .iter()
         .find(|m| m.name == OTHER_BYTES)
         .expect("padding listed");
-    let Some(Data::Blob(b)) = &other.data else {
-        panic!("padding is a blob: {other:?}")
-    };
+    // Several gaps are joined when loaded.
+    let b = other.data.as_ref().expect("padding has data").load().unwrap();
     assert!(!b.is_empty() && b.iter().all(|&x| x == 0), "ld pads with zeros only");
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use reproscope_formats::iso9660::Iso9660;
-use reproscope_formats::{identify, Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
+use reproscope_formats::{identify, Blob, EntryKind, Format, Limits, Member, Opened, Value};
 
 const PACKAGES: &str = "are the Debian packages genisoimage (genisoimage, isoinfo) and xorriso installed?";
 
@@ -42,9 +42,10 @@ fn open(bytes: &[u8]) -> Opened {
 }
 
 fn content(m: &Member) -> Vec<u8> {
+    // Sparse files and multi-extent files are produced when loaded.
     match &m.data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{}: no blob data: {other:?}", m.name),
+        Some(d) => d.load().unwrap().to_vec(),
+        None => panic!("{}: no data", m.name),
     }
 }
 

@@ -465,6 +465,7 @@ fn damage_never_panics() {
     let limits = Limits {
         max_decompressed: 1 << 20,
         max_members: 100,
+        ..Limits::default()
     };
     for comp in ["gzip", "lzo"] {
         let bytes = small_image(t.path(), "d.sqfs", &format!("-comp {comp} -b 4K -nopad -tailends"));

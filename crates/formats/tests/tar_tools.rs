@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use reproscope_formats::tar::Tar;
-use reproscope_formats::{format_time, Blob, Data, EntryKind, Format, Limits, Member, Opened, Value};
+use reproscope_formats::{format_time, Blob, EntryKind, Format, Limits, Member, Opened, Value};
 
 const PACKAGES: &str = "tar, libarchive-tools (bsdtar), attr (setfattr)";
 
@@ -55,9 +55,10 @@ fn open(bytes: &[u8]) -> Opened {
 }
 
 fn content(m: &Member) -> Vec<u8> {
+    // Sparse files and multi-extent files are produced when loaded.
     match &m.data {
-        Some(Data::Blob(b)) => b.to_vec(),
-        other => panic!("{}: no blob data: {other:?}", m.name),
+        Some(d) => d.load().unwrap().to_vec(),
+        None => panic!("{}: no data", m.name),
     }
 }
 

@@ -159,7 +159,8 @@ fn dictionary_beyond_the_memory_limit() {
     f[h + size - 4..h + size].copy_from_slice(&crc);
     assert_eq!(
         open(&f).unwrap_err(),
-        "xz stream 0: needs more than 1677721600 bytes of memory to decompress (dictionary too large)"
+        "xz stream 0: needs more than 134217728 bytes of memory to decompress (dictionary too large; \
+         raise the limit with --max-codec-memory)"
     );
 }
 

@@ -305,6 +305,7 @@ with zipfile.ZipFile('b.zip', 'w') as z:
     let small = Limits {
         max_decompressed: 1 << 20,
         max_members: 1000,
+        ..Limits::default()
     };
     for f in ["a.zip", "b.zip"] {
         let v = std::fs::read(t.path().join(f)).unwrap();

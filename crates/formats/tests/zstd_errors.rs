@@ -128,7 +128,8 @@ fn window_and_output_limits() {
     f[5] = 21 << 3;
     assert_eq!(
         open_with(&f, &small).unwrap_err(),
-        "zstd frame 0: window size 2147483648 bytes exceeds the limit of 134217728 bytes"
+        "zstd frame 0: window size 2147483648 bytes exceeds the limit of 134217728 bytes \
+         (raise it with --max-codec-memory)"
     );
 
     let bomb = zstd("-19", &vec![0u8; 8 << 20]);
