@@ -22,6 +22,8 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     max_depth: usize,
     #[command(flatten)]
+    limits: crate::limits::LimitArgs,
+    #[command(flatten)]
     explain: ExplainArgs,
 }
 
@@ -116,10 +118,11 @@ pub fn prepare(diff: Option<Difference>, o: &ExplainOpts) -> Result<Report> {
 }
 
 pub fn run(a: Args, color: bool) -> Result<u8> {
-    let opts = Options {
+    let mut opts = Options {
         max_depth: a.max_depth,
         ..Options::default()
     };
+    a.limits.apply(&mut opts);
     let diff = crate::progress::compare(&a.a, &a.b, opts)?;
     let differs = diff.is_some();
     let report = prepare(diff, &a.explain.opts())?;
@@ -248,6 +251,7 @@ impl Args {
             b,
             json: None,
             max_depth: 32,
+            limits: Default::default(),
             explain: ExplainArgs::default(),
         }
     }

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use reproscope_diff::{open_file_node, open_node, NodeView};
-use reproscope_formats::{format_mode, hex, Blob, EntryKind, Limits, Member, ReleaseSet, Value};
+use reproscope_formats::{format_mode, hex, Blob, EntryKind, Member, ReleaseSet, Value};
 use reproscope_report::human_size;
 use sha2::{Digest, Sha256};
 
@@ -27,6 +27,8 @@ pub struct LsArgs {
     /// Print whole sha256 digests instead of their first 16 digits.
     #[arg(long)]
     full_digests: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 #[derive(clap::Args)]
@@ -47,10 +49,12 @@ pub struct ExtractArgs {
     /// Write nothing, and exit 2, if any entry (nested archives included) would be skipped.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 fn open(blob: Blob, name: &str, file: &str, path: &[String]) -> std::result::Result<NodeView, reproscope_diff::Error> {
-    open_node(blob, name, &Limits::default(), file, path, MAX_LAYERS)
+    open_node(blob, name, crate::limits::current(), file, path, MAX_LAYERS)
 }
 
 /// A member's content opened for listing or extraction: leniently for a regular file (see
@@ -60,7 +64,7 @@ fn open_member(m: &Member, blob: Blob, file: &str, path: &[String]) -> Result<No
         return Ok(open_file_node(
             blob,
             base(&m.name),
-            &Limits::default(),
+            crate::limits::current(),
             file,
             path,
             MAX_LAYERS,
@@ -70,6 +74,7 @@ fn open_member(m: &Member, blob: Blob, file: &str, path: &[String]) -> Result<No
 }
 
 pub fn ls(a: LsArgs) -> Result<u8> {
+    a.limits.install();
     let file = a.file.display().to_string();
     let shown = |h: String| if a.full_digests { h } else { h[..16].to_string() };
     let digest = |b: &[u8]| shown(hex(&Sha256::digest(b)));
@@ -139,7 +144,7 @@ fn list(
         if let Some(data) = &m.data {
             path.push(m.name.clone());
             let blob = data
-                .load()
+                .load_with(crate::limits::current())
                 .map_err(|e| reproscope_diff::Error::new(file, path, e.message))?;
             cols.push(human_size(blob.len() as u64));
             cols.push(format!("sha256 {}", digest(&blob)));
@@ -317,6 +322,7 @@ fn last(comps: &[String]) -> &str {
 }
 
 pub fn extract(a: ExtractArgs) -> Result<u8> {
+    a.limits.install();
     let file = a.file.display().to_string();
     let blob = read_input(&a.file)?;
     let view = open(blob, &base_name(&a.file), &file, &[])?;
@@ -501,7 +507,7 @@ impl Extractor {
                         (Some(data), true) => {
                             path.push(m.name.clone());
                             let blob = data
-                                .load()
+                                .load_with(crate::limits::current())
                                 .map_err(|e| reproscope_diff::Error::new(&self.file, path, e.message))?;
                             path.pop();
                             if self.file_entry(&comps, &blob, mode, mtime, path, &m.name)? {
@@ -528,7 +534,7 @@ impl Extractor {
                     }
                     path.push(m.name.clone());
                     let blob = data
-                        .load()
+                        .load_with(crate::limits::current())
                         .map_err(|e| reproscope_diff::Error::new(&self.file, path, e.message))?;
                     path.pop();
                     if !self.file_entry(&comps, &blob, mode, mtime, path, &m.name)? {

@@ -3,6 +3,7 @@
 mod demo;
 mod diffcmd;
 mod extract;
+mod limits;
 mod measure;
 mod progress;
 mod run;

@@ -35,6 +35,11 @@ pub struct Args {
     /// Write the content comparison as diffoscope-shaped JSON to PATH ("-" for stdout).
     #[arg(long, value_name = "PATH")]
     json: Option<String>,
+    /// Deepest nesting of archives followed when comparing contents.
+    #[arg(long, default_value_t = 32)]
+    max_depth: usize,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
     #[command(flatten)]
     explain: ExplainArgs,
 }
@@ -213,7 +218,12 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         if mismatched.len() == 1 { "s" } else { "" }
     );
     if let (Some(deployed), false) = (&a.against, a.no_diff) {
-        let diff = crate::progress::compare(&a.local, deployed, Options::default())?;
+        let mut opts = Options {
+            max_depth: a.max_depth,
+            ..Options::default()
+        };
+        a.limits.apply(&mut opts);
+        let diff = crate::progress::compare(&a.local, deployed, opts)?;
         if let Some(d) = &diff {
             let sections: Vec<&str> = d
                 .details
@@ -315,6 +325,8 @@ impl Args {
             sigstruct: None,
             no_diff,
             json: None,
+            max_depth: 32,
+            limits: Default::default(),
             explain: ExplainArgs::default(),
         }
     }

@@ -17,6 +17,19 @@ const MERGE_GAP: usize = 16;
 /// Differing ranges of `a` and `b` compared offset by offset, at most `max` of them (the second
 /// value is the total count). Runs in 64-byte chunks so equal stretches cost a memcmp.
 pub fn byte_ranges(a: &[u8], b: &[u8], max: usize) -> (Vec<ByteRange>, usize) {
+    byte_ranges_with(a, b, max, |_| {})
+}
+
+/// [`byte_ranges`], calling `passed(offset)` every 8 MiB so that a caller walking mapped
+/// inputs can give the pages behind it back (a decompression bomb is gigabytes of them).
+pub(crate) fn byte_ranges_with(
+    a: &[u8],
+    b: &[u8],
+    max: usize,
+    mut passed: impl FnMut(usize),
+) -> (Vec<ByteRange>, usize) {
+    const STEP: usize = 8 << 20;
+    let mut next_step = STEP;
     let common = a.len().min(b.len());
     let mut out = Vec::new();
     let mut count = 0;
@@ -34,6 +47,10 @@ pub fn byte_ranges(a: &[u8], b: &[u8], max: usize) -> (Vec<ByteRange>, usize) {
     };
     let mut i = 0;
     while i < common {
+        if i >= next_step {
+            passed(i);
+            next_step = i + STEP;
+        }
         let end = (i + 64).min(common);
         if a[i..end] == b[i..end] {
             i = end;

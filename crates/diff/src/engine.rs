@@ -7,9 +7,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use reproscope_formats::text::is_text;
-use reproscope_formats::{blobs_equal, dir, Blob, EntryKind, Field, Limits, Member, ReleaseSet, Value};
+use reproscope_formats::{
+    blobs_equal, dir, limit_error, Blob, Data, EntryKind, Field, Limits, Member, ReleaseSet, Value,
+    DEFAULT_MAX_DECOMPRESSED_TOTAL, DEFAULT_MAX_MEMBERS_TOTAL, MEMBERS_OPTION, TOTAL_OPTION,
+};
 
-use crate::bytes::{byte_ranges, hex_diff};
+use crate::bytes::{byte_ranges_with, hex_diff};
 use crate::json;
 use crate::node::{open_file_node, open_node, NodeView};
 use crate::rename::pair_renamed;
@@ -26,8 +29,15 @@ const BATCH_MEMBERS: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct Options {
     pub limits: Limits,
-    /// Deepest nesting of containers followed; deeper content is compared as bytes.
+    /// Deepest nesting of containers and stream layers followed; deeper content is compared
+    /// as bytes.
     pub max_depth: usize,
+    /// Most bytes decompressed (or otherwise produced: sparse files, joined extents) in the
+    /// whole comparison, both inputs together; past it, content is compared as stored bytes.
+    pub max_decompressed_total: u64,
+    /// Most members listed in the whole comparison, both inputs together; past it, containers
+    /// are compared as bytes.
+    pub max_members_total: u64,
     /// Most changed byte ranges listed per node (all are counted).
     pub max_ranges: usize,
     /// Counters a caller may watch from another thread to show progress.
@@ -48,9 +58,58 @@ impl Default for Options {
         Options {
             limits: Limits::default(),
             max_depth: 32,
+            max_decompressed_total: DEFAULT_MAX_DECOMPRESSED_TOTAL,
+            max_members_total: DEFAULT_MAX_MEMBERS_TOTAL,
             max_ranges: 32,
             progress: None,
         }
+    }
+}
+
+/// The comparison's budget is a deterministic ledger. Its meaning is the sequential one: nodes
+/// in report order (a node's own stream layers, then its members in the first input's order,
+/// each with its whole subtree) draw from one total, and the first node that would pass what
+/// is left is compared as stored bytes with a note, after which nothing is left for the rest.
+/// Members are still compared in parallel: each runs on a share of what is left (an even split
+/// of the batch's remainder) and its result is kept when it stayed within both that share and
+/// what the sequential order leaves it; otherwise it is compared again, alone, with exactly
+/// that. A subtree's result depends only on its inputs and its allowance (and not on it at
+/// all when it stayed within it), so the report never depends on thread timing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Allowance {
+    bytes: u64,
+    members: u64,
+}
+
+/// What a subtree drew from the budget. `hit`: some node in it reached its allowance, and then
+/// the subtree counts as having used all of it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Usage {
+    bytes: u64,
+    members: u64,
+    hit: bool,
+}
+
+impl Usage {
+    fn add(&mut self, o: Usage) {
+        self.bytes = self.bytes.saturating_add(o.bytes);
+        self.members = self.members.saturating_add(o.members);
+        self.hit |= o.hit;
+    }
+
+    /// What is left of `allow` after this.
+    fn left(&self, allow: Allowance) -> Allowance {
+        Allowance {
+            bytes: allow.bytes.saturating_sub(self.bytes),
+            members: allow.members.saturating_sub(self.members),
+        }
+    }
+
+    /// Marks the budget used up: the whole allowance counts as used.
+    fn used_up(&mut self, allow: Allowance) {
+        self.hit = true;
+        self.bytes = self.bytes.max(allow.bytes);
+        self.members = self.members.max(allow.members);
     }
 }
 
@@ -66,20 +125,56 @@ struct Ctx<'a> {
     /// why, instead of failing the whole comparison. Structure (the inputs themselves, EIF
     /// sections, stream layers, initramfs parts) stays strict.
     lenient: bool,
+    /// What this node and its subtree may still draw from the comparison's budget.
+    allow: Allowance,
+    /// Stream and container layers the node's members are nested under (1 for a plain
+    /// container, 2 for gzip+cpio): each counts as a level of depth.
+    layers: usize,
 }
 
 impl Ctx<'_> {
-    fn child(&self, name: &str) -> Ctx<'_> {
+    fn child(&self, name: &str, allow: Allowance) -> Ctx<'_> {
         let mut path = self.path.clone();
         path.push(name.to_string());
         Ctx {
             file1: self.file1,
             file2: self.file2,
             path,
-            depth: self.depth + 1,
+            depth: self.depth + self.layers.max(1),
             opts: self.opts,
             lenient: false,
+            allow,
+            layers: 1,
         }
+    }
+
+    /// The whole budget, for the inputs themselves.
+    fn root_allowance(opts: &Options) -> Allowance {
+        Allowance {
+            bytes: opts.max_decompressed_total,
+            members: opts.max_members_total,
+        }
+    }
+
+    /// The limits one stream may use here: the per-stream limit, or the allowance when lower.
+    fn limits(&self, bytes: u64) -> Limits {
+        Limits {
+            max_decompressed: self.opts.limits.max_decompressed.min(bytes),
+            ..self.opts.limits.clone()
+        }
+    }
+
+    /// True when `message` is a stream passing a limit that the budget, not the per-stream
+    /// limit, set at `max`.
+    fn budget_stopped(&self, message: &str, max: u64) -> bool {
+        max < self.opts.limits.max_decompressed && message.contains(&limit_error(max).message)
+    }
+
+    fn bytes_note(&self) -> String {
+        format!(
+            "decompression budget of {} bytes for the whole comparison used up (raise it with {TOTAL_OPTION}): compared as stored bytes",
+            self.opts.max_decompressed_total
+        )
     }
 }
 
@@ -95,6 +190,8 @@ pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Differ
         depth: 0,
         opts,
         lenient: false,
+        allow: Ctx::root_allowance(opts),
+        layers: 1,
     };
     let mut root = Difference::new(n1.clone(), n2.clone(), Change::Changed);
     match (m1.is_dir(), m2.is_dir()) {
@@ -136,6 +233,8 @@ pub fn compare_blobs(name1: &str, a: Blob, name2: &str, b: Blob, opts: &Options)
         depth: 0,
         opts,
         lenient: false,
+        allow: Ctx::root_allowance(opts),
+        layers: 1,
     };
     let mut root = Difference::new(name1, name2, Change::Changed);
     compare_content(&ctx, (name1, name2), a, b, &mut root)?;
@@ -147,31 +246,61 @@ fn keep(d: Difference) -> Option<Difference> {
 }
 
 /// Fills `d` with what differs between two contents: layer metadata, members, text or bytes.
-fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Difference) -> Result<(), Error> {
+/// Returns what it drew from the budget (see [`Allowance`]).
+fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Difference) -> Result<Usage, Error> {
+    let mut usage = Usage::default();
     d.size1 = Some(a.len() as u64);
     d.size2 = Some(b.len() as u64);
     if blobs_equal(&a, &b) {
-        return Ok(());
+        return Ok(usage);
     }
     if ctx.depth >= ctx.opts.max_depth {
-        d.comments.push(format!(
-            "nesting deeper than {} levels: compared as bytes",
-            ctx.opts.max_depth
-        ));
+        d.comments.push(depth_note(ctx.opts.max_depth));
         compare_bytes(ctx, &a, &b, d);
-        return Ok(());
+        return Ok(usage);
     }
     let layers = ctx.opts.max_depth - ctx.depth;
     let raw = (a.clone(), b.clone());
+    // Each side may decompress up to the node's allowance; together they must stay within it.
+    // (Each side's result depends only on that side, so this is the same whatever the timing.)
+    let limits = ctx.limits(ctx.allow.bytes);
+    let max = limits.max_decompressed;
     let open = |blob: Blob, name: &str, file: &str| {
         if ctx.lenient {
-            Ok(open_file_node(blob, name, &ctx.opts.limits, file, &ctx.path, layers))
+            Ok(open_file_node(blob, name, &limits, file, &ctx.path, layers))
         } else {
-            open_node(blob, name, &ctx.opts.limits, file, &ctx.path, layers)
+            open_node(blob, name, &limits, file, &ctx.path, layers)
         }
     };
     let (v1, v2) = rayon::join(|| open(a, names.0, ctx.file1), || open(b, names.1, ctx.file2));
+    let stopped_by_budget = |r: &Result<NodeView, Error>| match r {
+        Err(e) => ctx.budget_stopped(&e.message, max),
+        Ok(v) => v.unreadable.as_deref().is_some_and(|m| ctx.budget_stopped(m, max)),
+    };
+    let produced = |r: &Result<NodeView, Error>| r.as_ref().map_or(0, |v| v.decompressed);
+    if stopped_by_budget(&v1) || stopped_by_budget(&v2) || produced(&v1).saturating_add(produced(&v2)) > ctx.allow.bytes
+    {
+        d.comments.push(ctx.bytes_note());
+        compare_bytes(ctx, &raw.0, &raw.1, d);
+        usage.used_up(ctx.allow);
+        return Ok(usage);
+    }
     let (v1, v2) = (v1?, v2?);
+    usage.bytes = v1.decompressed.saturating_add(v2.decompressed);
+    let listed = |v: &NodeView| v.members.as_ref().map_or(0, |m| m.len() as u64);
+    usage.members = listed(&v1).saturating_add(listed(&v2));
+    if usage.members > ctx.allow.members {
+        d.comments.push(format!(
+            "member budget of {} members for the whole comparison used up (raise it with {MEMBERS_OPTION}): compared as bytes",
+            ctx.opts.max_members_total
+        ));
+        compare_bytes(ctx, &raw.0, &raw.1, d);
+        usage.used_up(ctx.allow);
+        return Ok(usage);
+    }
+    if v1.stopped || v2.stopped {
+        d.comments.push(depth_note(ctx.opts.max_depth));
+    }
     for why in [&v1.unreadable, &v2.unreadable].into_iter().flatten() {
         let comment = format!("{why}; compared as bytes");
         if !d.comments.contains(&comment) {
@@ -209,7 +338,16 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     d.fields.extend(layer_fields);
     match (&v1.members, &v2.members) {
         (Some(m1), Some(m2)) if v1.formats == v2.formats => {
-            compare_members(ctx, m1, m2, d)?;
+            let inner = Ctx {
+                path: ctx.path.clone(),
+                allow: usage.left(ctx.allow),
+                layers: v1.formats.len(),
+                ..*ctx
+            };
+            usage.add(compare_members(&inner, m1, m2, d)?);
+            if usage.hit {
+                usage.used_up(ctx.allow);
+            }
             describe_members(v1.formats.last().copied(), m1, m2, d);
             if v1.formats.last() == Some(&"elf") {
                 locate_symbols(&v2.content, d);
@@ -236,7 +374,7 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
                     .push("the bytes differ where no parsed field or member does".into());
                 compare_bytes(ctx, &raw.0, &raw.1, d);
             }
-            Ok(())
+            Ok(usage)
         }
         _ => {
             if content_same || (v1.members.is_some() && blobs_equal(&v1.content, &v2.content)) {
@@ -246,21 +384,26 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
                         v1.formats.first().copied().unwrap_or("encoded")
                     ));
                 }
-                return Ok(());
+                return Ok(usage);
             }
             if !v1.formats.is_empty() && v1.formats == v2.formats {
                 d.size1 = Some(v1.content.len() as u64);
                 d.size2 = Some(v2.content.len() as u64);
             }
             compare_leaf(ctx, &v1.content, &v2.content, d);
-            Ok(())
+            Ok(usage)
         }
     }
 }
 
+/// The note at a node where nesting reached the limit.
+fn depth_note(max_depth: usize) -> String {
+    format!("stopped at depth {max_depth}: deeper content compared as bytes (raise it with --max-depth)")
+}
+
 /// Plain content: a line diff when both sides are text, otherwise changed byte ranges. JSON
 /// text is also compared as data: changed values by path, or "only key order/formatting differs".
-fn compare_leaf(ctx: &Ctx, a: &[u8], b: &[u8], d: &mut Difference) {
+fn compare_leaf(ctx: &Ctx, a: &Blob, b: &Blob, d: &mut Difference) {
     if is_text(a) && is_text(b) {
         let (sa, sb) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
         let named_json = [&d.source1, &d.source2]
@@ -281,8 +424,15 @@ fn compare_leaf(ctx: &Ctx, a: &[u8], b: &[u8], d: &mut Difference) {
     }
 }
 
-fn compare_bytes(ctx: &Ctx, a: &[u8], b: &[u8], d: &mut Difference) {
-    let (ranges, count) = byte_ranges(a, b, ctx.opts.max_ranges);
+fn compare_bytes(ctx: &Ctx, a: &Blob, b: &Blob, d: &mut Difference) {
+    // Mapped pages behind the walk are given back as it goes: two decompressed bombs would
+    // otherwise end up wholly resident.
+    let mut released = 0;
+    let (ranges, count) = byte_ranges_with(a, b, ctx.opts.max_ranges, |at| {
+        a.release(released..at);
+        b.release(released..at);
+        released = at;
+    });
     d.unified_diff = Some(hex_diff(a, b, &ranges, 3));
     d.byte_ranges = ranges;
     d.byte_range_count = count;
@@ -311,7 +461,8 @@ fn compare_fields(f1: &[Field], f2: &[Field]) -> Vec<FieldChange> {
 
 /// Pairs members by name (repeated names in order), compares pairs in parallel, and lists
 /// members only one side has. A different order of the common members is noted once.
-fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) -> Result<(), Error> {
+/// Returns what the members drew from the budget (`ctx.allow`).
+fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) -> Result<Usage, Error> {
     let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
     for (j, m) in m2.iter().enumerate() {
         by_name.entry(m.name.as_str()).or_default().push_back(j);
@@ -363,6 +514,14 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     // the container's size (the kernel maps large page-cache folios whole, so releasing each
     // member alone would leave most of them behind, or take pages a neighbour is using).
     let mut results: Vec<Result<Option<Difference>, Error>> = Vec::with_capacity(pairs.len());
+    let mut used = Usage::default();
+    let compare_pair = |k: usize, allow: Allowance| {
+        let (i, j) = pairs[k];
+        match k.checked_sub(name_pairs) {
+            None => compare_member(ctx, &m1[i], &m2[j], allow),
+            Some(r) => compare_renamed(ctx, &m1[i], &m2[j], similarity[r], allow).map(|(x, u)| (Some(x), u)),
+        }
+    };
     let mut start = 0;
     while start < pairs.len() {
         let mut end = start;
@@ -372,17 +531,36 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
             bytes = bytes.saturating_add(m1[i].size).saturating_add(m2[j].size);
             end += 1;
         }
-        let batch: Vec<_> = (start..end)
-            .into_par_iter()
-            .map(|k| {
-                let (i, j) = pairs[k];
-                match k.checked_sub(name_pairs) {
-                    None => compare_member(ctx, &m1[i], &m2[j]),
-                    Some(r) => compare_renamed(ctx, &m1[i], &m2[j], similarity[r]).map(Some),
+        // Each pair of the batch runs on an even share of what is left; in order, a result is
+        // kept when it is what the sequential ledger would give (see `Allowance`), else the
+        // pair is compared again with exactly what the ledger leaves it.
+        let left = used.left(ctx.allow);
+        let n = (end - start) as u64;
+        let share = Allowance {
+            bytes: left.bytes / n,
+            members: left.members / n,
+        };
+        let batch: Vec<_> = (start..end).into_par_iter().map(|k| compare_pair(k, share)).collect();
+        for (k, r) in (start..end).zip(batch) {
+            let exact = used.left(ctx.allow);
+            let keep = match &r {
+                _ if share == exact => true,
+                // Stayed within a smaller allowance: the same with a larger one.
+                Err(_) => share.bytes <= exact.bytes && share.members <= exact.members,
+                Ok((_, u)) => !u.hit && u.bytes <= exact.bytes && u.members <= exact.members,
+            };
+            let r = if keep { r } else { compare_pair(k, exact) };
+            match r {
+                Ok((x, u)) => {
+                    used.add(u);
+                    if u.hit {
+                        used.used_up(ctx.allow);
+                    }
+                    results.push(Ok(x));
                 }
-            })
-            .collect();
-        results.extend(batch);
+                Err(e) => results.push(Err(e)),
+            }
+        }
         let mut spent = ReleaseSet::default();
         for &(i, j) in &pairs[start..end] {
             for data in [&m1[i].data, &m2[j].data].into_iter().flatten() {
@@ -469,7 +647,7 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
     keyed.sort_by_key(|(k, _)| *k);
     let details: Vec<Difference> = keyed.into_iter().map(|(_, d)| d).collect();
     d.details.extend(details);
-    Ok(())
+    Ok(used)
 }
 
 /// Names the symbols that hold the changed bytes of each ELF section (from the second input's
@@ -554,8 +732,15 @@ fn lone(m: &Member, change: Change) -> Difference {
 
 /// One member under another name in each input: compared like any pair, and reported even when
 /// nothing else differs (the name did).
-fn compare_renamed(ctx: &Ctx, a: &Member, b: &Member, similarity: Option<u8>) -> Result<Difference, Error> {
-    let mut d = compare_member(ctx, a, b)?.unwrap_or_else(|| {
+fn compare_renamed(
+    ctx: &Ctx,
+    a: &Member,
+    b: &Member,
+    similarity: Option<u8>,
+    allow: Allowance,
+) -> Result<(Difference, Usage), Error> {
+    let (d, usage) = compare_member(ctx, a, b, allow)?;
+    let mut d = d.unwrap_or_else(|| {
         let mut d = Difference::new(a.name.clone(), b.name.clone(), Change::Renamed);
         d.kind = Some(a.kind.label().into());
         d
@@ -566,10 +751,12 @@ fn compare_renamed(ctx: &Ctx, a: &Member, b: &Member, similarity: Option<u8>) ->
         d.size1.get_or_insert(a.size);
         d.size2.get_or_insert(b.size);
     }
-    Ok(d)
+    Ok((d, usage))
 }
 
-fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference>, Error> {
+/// Compares one pair of members within `allow` of the budget; returns what it drew.
+fn compare_member(ctx: &Ctx, a: &Member, b: &Member, allow: Allowance) -> Result<(Option<Difference>, Usage), Error> {
+    let mut usage = Usage::default();
     if let Some(p) = &ctx.opts.progress {
         p.members.fetch_add(1, Ordering::Relaxed);
         p.bytes.fetch_add(a.size + b.size, Ordering::Relaxed);
@@ -594,18 +781,49 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference
     // Stored bytes equal (same compression, same compressed data): the content is too.
     let known_equal = matches!((&a.data, &b.data), (Some(da), Some(db)) if da.known_equal(db));
     if let (Some(da), Some(db), false) = (&a.data, &b.data, known_equal) {
-        let mut child = ctx.child(&a.name);
+        let mut child = ctx.child(&a.name, allow);
         let file_like = |k: &EntryKind| matches!(k, EntryKind::File | EntryKind::HardLink { .. });
         child.lenient = file_like(&a.kind) && file_like(&b.kind);
-        let limits = &ctx.opts.limits;
-        let ba = da
-            .load_with(limits)
-            .map_err(|e| Error::new(ctx.file1, &child.path, e.message))?;
-        let bb = db
-            .load_with(limits)
-            .map_err(|e| Error::new(ctx.file2, &child.path, e.message))?;
+        // Lazy content (zip entries, squashfs files, sparse files, joined extents) is produced
+        // here: the first side, then the second, from the member's allowance.
+        let mut load = |data: &Data, file: &str| -> Result<Option<Blob>, Error> {
+            let limits = ctx.limits(usage.left(allow).bytes);
+            match data.load_with(&limits) {
+                Ok(blob) => {
+                    if matches!(data, Data::Lazy(_)) {
+                        usage.bytes = usage.bytes.saturating_add(blob.len() as u64);
+                    }
+                    Ok(Some(blob))
+                }
+                Err(e) if child.budget_stopped(&e.message, limits.max_decompressed) => Ok(None),
+                Err(e) => Err(Error::new(file, &child.path, e.message)),
+            }
+        };
+        let ba = load(da, ctx.file1)?;
+        let bb = match ba {
+            Some(_) => load(db, ctx.file2)?,
+            None => None,
+        };
+        let (Some(ba), Some(bb)) = (ba, bb) else {
+            d.comments.push(child.bytes_note());
+            if let (Some(sa), Some(sb)) = (stored_bytes(da), stored_bytes(db)) {
+                compare_bytes(&child, &sa, &sb, &mut d);
+            }
+            usage.used_up(allow);
+            return Ok((keep(d), usage));
+        };
+        if usage.bytes > allow.bytes {
+            d.comments.push(child.bytes_note());
+            usage.used_up(allow);
+            return Ok((keep(d), usage));
+        }
+        child.allow = usage.left(allow);
         let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
-        compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
+        let inner = compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
+        usage.add(inner);
+        if usage.hit {
+            usage.used_up(allow);
+        }
         // A format that records the size as a field of its own already reported it.
         let has_size_field = a.fields.iter().chain(&b.fields).any(|f| f.name == "size");
         if d.size1 != d.size2 && d.format.is_none() && !has_size_field {
@@ -615,7 +833,20 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member) -> Result<Option<Difference
             }
         }
     }
-    Ok(keep(d))
+    Ok((keep(d), usage))
+}
+
+/// A member's bytes as stored, when they are one piece (a compressed zip entry, a sparse
+/// file's data): what is compared when the budget leaves nothing to decode them with.
+fn stored_bytes(data: &Data) -> Option<Blob> {
+    match data {
+        Data::Blob(b) => Some(b.clone()),
+        Data::Lazy(l) => {
+            let mut pieces = l.stored();
+            (pieces.len() == 1).then(|| pieces.remove(0))
+        }
+        Data::File(_) => None,
+    }
 }
 
 fn describe_kind(k: &EntryKind) -> String {

@@ -22,6 +22,10 @@ pub struct NodeView {
     pub unreadable: Option<String>,
     /// A readable rendering from the innermost container, if it has one.
     pub text: Option<String>,
+    /// Bytes the stream layers produced (every layer, for the comparison's budget).
+    pub decompressed: u64,
+    /// Set when the layers went on past `max_layers`: the content is still encoded.
+    pub stopped: bool,
 }
 
 impl NodeView {
@@ -35,6 +39,8 @@ impl NodeView {
             content,
             unreadable: None,
             text: None,
+            decompressed: 0,
+            stopped: false,
         }
     }
 
@@ -61,13 +67,18 @@ pub fn open_node(
         content: blob,
         unreadable: None,
         text: None,
+        decompressed: 0,
+        stopped: false,
     };
     let mut name = name.to_string();
     for _ in 0..max_layers {
         let Some(format) = identify(&view.content, &name) else {
             return Ok(view);
         };
-        let opened = format.open(&view.content, &name, limits).map_err(|e| {
+        // Within what is left of the run's budget, when there is one (ls, extract).
+        let max = limits.stream_max();
+        let opened = format.open(&view.content, &name, &limits.for_stream()).map_err(|e| {
+            let e = limits.explain_limit(e, max);
             let mut p = path.to_vec();
             if !view.formats.is_empty() {
                 p.push(format!("({})", view.formats.join("+")));
@@ -81,6 +92,10 @@ pub fn open_node(
         view.notes.extend(opened.notes);
         if is_stream(format.name()) && opened.members.len() == 1 {
             if let Some(Data::Blob(inner)) = opened.members[0].data.clone() {
+                view.decompressed = view.decompressed.saturating_add(inner.len() as u64);
+                limits
+                    .charge(inner.len() as u64, 0)
+                    .map_err(|e| Error::new(file, path, format!("{}: {}", format.name(), e.message)))?;
                 for f in opened.fields {
                     view.fields
                         .push(Field::new(format!("{}.{}", format.name(), f.name), f.value));
@@ -90,12 +105,16 @@ pub fn open_node(
                 continue;
             }
         }
+        limits
+            .charge(0, opened.members.len() as u64)
+            .map_err(|e| Error::new(file, path, format!("{}: {}", format.name(), e.message)))?;
         view.fields.extend(opened.fields);
         view.members = Some(opened.members);
         view.text = opened.text;
         return Ok(view);
     }
     view.notes.push(format!("stopped after {max_layers} nested layers"));
+    view.stopped = true;
     Ok(view)
 }
 

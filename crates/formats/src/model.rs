@@ -808,6 +808,19 @@ pub fn normalize_name(raw: &str) -> &str {
     }
 }
 
+/// The member field that keeps a name stored with a leading '/' (which readers remove, as GNU
+/// tar and cpio do when extracting), so a report shows it and `extract` can warn about it.
+pub const STORED_NAME: &str = "stored-name";
+
+/// A [`STORED_NAME`] field for `raw` when it is absolute (after any leading "./").
+pub fn stored_name_field(raw: &str) -> Option<Field> {
+    let mut s = raw;
+    while let Some(r) = s.strip_prefix("./") {
+        s = r;
+    }
+    (s.starts_with('/') && !normalize_name(raw).is_empty()).then(|| Field::new(STORED_NAME, Value::Path(raw.to_string())))
+}
+
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
