@@ -397,7 +397,8 @@ impl Extractor {
         let mut p = vec![self.file.clone()];
         p.extend(path.iter().cloned());
         p.push(name.to_string());
-        p.join(" → ")
+        // Names come from the archive: shown, never obeyed, by the terminal.
+        reproscope_report::visible(&p.join(" → ")).into_owned()
     }
 
     fn skip(&mut self, path: &[String], name: &str, why: &str) {
@@ -407,7 +408,11 @@ impl Extractor {
         } else {
             "skipped"
         };
-        eprintln!("reproscope: {label}: {}: {why}", self.where_(path, name));
+        eprintln!(
+            "reproscope: {label}: {}: {}",
+            self.where_(path, name),
+            reproscope_report::visible(why)
+        );
     }
 
     /// An I/O error as trouble, naming the archive entry and the file on disk.
@@ -448,10 +453,18 @@ impl Extractor {
         for m in members {
             let comps = match entry_path(&m.name) {
                 Ok((c, stripped)) => {
-                    if stripped {
+                    // Readers remove a stored leading '/' and keep the stored name as a field.
+                    let stored = match m.field(reproscope_formats::STORED_NAME) {
+                        Some(Value::Path(p)) => Some(p.as_str()),
+                        _ => None,
+                    };
+                    if stripped || stored.is_some() {
                         eprintln!(
-                            "reproscope: warning: {}: leading '/' removed",
-                            self.where_(path, &m.name)
+                            "reproscope: warning: {}: leading '/' removed{}",
+                            self.where_(path, &m.name),
+                            stored
+                                .map(|p| format!(" (stored as {})", reproscope_report::visible(p)))
+                                .unwrap_or_default()
                         );
                     }
                     let mut full = base.to_vec();

@@ -158,7 +158,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("reproscope: error: {e}");
+            // Errors quote member names from the input: shown, never obeyed, by the terminal.
+            eprintln!("reproscope: error: {}", reproscope_report::visible(&e.to_string()));
             ExitCode::from(TROUBLE)
         }
     }
@@ -175,12 +176,13 @@ pub fn base_name(p: &std::path::Path) -> String {
 }
 
 pub fn read_input(p: &std::path::Path) -> Result<reproscope_formats::Blob> {
-    if p.is_dir() {
+    // A directory gets a hint; pipes, FIFOs and `-` are read as streams; devices are refused.
+    if p.as_os_str() != "-" && p.is_dir() {
         return Err(format!(
             "{}: is a directory; this command reads a file (diff and ls take directories)",
             p.display()
         )
         .into());
     }
-    reproscope_formats::Blob::from_file(p).map_err(|e| format!("{}: cannot read: {e}", p.display()).into())
+    reproscope_formats::Blob::from_input(p).map_err(|e| format!("{}: cannot read: {e}", p.display()).into())
 }

@@ -200,3 +200,30 @@ fn extraction_refuses_escapes_and_devices() {
     assert_eq!(std::fs::read_link(out.join("link-out")).unwrap().to_str(), Some("/etc"));
     assert!(std::fs::symlink_metadata(out.join("null")).is_err());
 }
+
+/// 52 bytes that start like a 64-bit ELF header (too short for its e_ehsize) once panicked the
+/// identification; as an input and as a member of an archive they are plain bytes.
+#[test]
+fn short_elf_lookalike_is_plain_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = vec![0u8; 52];
+    a[..7].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1]);
+    let mut b = a.clone();
+    b[51] = 1;
+    let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
+    let o = run(&["diff", s(&pa), s(&pb)]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let entry = |data: &[u8]| WriteEntry {
+        name: "lib/x.so".into(),
+        mode: 0o100644,
+        data: data.to_vec(),
+        ..Default::default()
+    };
+    let ca = write(dir.path(), "a.cpio", &write_newc(&[entry(&a)]));
+    let cb = write(dir.path(), "b.cpio", &write_newc(&[entry(&b)]));
+    let o = run(&["diff", s(&ca), s(&cb)]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("lib/x.so"), "{}", o.stdout);
+    let o = run(&["ls", s(&ca)]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

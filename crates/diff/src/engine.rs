@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use reproscope_formats::text::is_text;
 use reproscope_formats::{
-    blobs_equal, dir, limit_error, Blob, Data, EntryKind, Field, Limits, Member, ReleaseSet, Value,
+    blobs_equal, dir, limit_error, Blob, Data, EntryKind, Field, InputKind, Limits, Member, ReleaseSet, Value,
     DEFAULT_MAX_DECOMPRESSED_TOTAL, DEFAULT_MAX_MEMBERS_TOTAL, MEMBERS_OPTION, TOTAL_OPTION,
 };
 
@@ -181,8 +181,20 @@ impl Ctx<'_> {
 /// Compares two files or two directories. `Ok(None)` means identical.
 pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Difference>, Error> {
     let (n1, n2) = (a.display().to_string(), b.display().to_string());
-    let md = |p: &Path, n: &str| std::fs::metadata(p).map_err(|e| Error::new(n, &[], format!("cannot open: {e}")));
-    let (m1, m2) = (md(a, &n1)?, md(b, &n2)?);
+    if a.as_os_str() == "-" && b.as_os_str() == "-" {
+        return Err(Error::new("-", &[], "both inputs are standard input"));
+    }
+    // What each path names ("-": standard input, always read); a device is never read.
+    let kind = |p: &Path, n: &str| -> Result<(InputKind, u64), Error> {
+        use std::os::unix::fs::MetadataExt;
+        if p.as_os_str() == "-" {
+            return Ok((InputKind::Readable, 0));
+        }
+        std::fs::metadata(p)
+            .map(|m| (InputKind::of(m.file_type()), m.rdev()))
+            .map_err(|e| Error::new(n, &[], format!("cannot open: {e}")))
+    };
+    let ((k1, dev1), (k2, dev2)) = (kind(a, &n1)?, kind(b, &n2)?);
     let ctx = Ctx {
         file1: &n1,
         file2: &n2,
@@ -194,17 +206,27 @@ pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Differ
         layers: 1,
     };
     let mut root = Difference::new(n1.clone(), n2.clone(), Change::Changed);
-    match (m1.is_dir(), m2.is_dir()) {
-        (true, true) => {
+    match (k1, k2) {
+        (InputKind::Directory, InputKind::Directory) => {
             root.kind = Some("directory".into());
             let d1 = dir::open(a).map_err(|e| Error::new(&n1, &[], e.message))?;
             let d2 = dir::open(b).map_err(|e| Error::new(&n2, &[], e.message))?;
             compare_members(&ctx, &d1.members, &d2.members, &mut root)?;
         }
-        (false, false) => {
+        (InputKind::Readable, InputKind::Readable) => {
             let load =
-                |p: &Path, n: &str| Blob::from_file(p).map_err(|e| Error::new(n, &[], format!("cannot read: {e}")));
-            let (b1, b2) = (load(a, &n1)?, load(b, &n2)?);
+                |p: &Path, n: &str| Blob::from_input(p).map_err(|e| Error::new(n, &[], format!("cannot read: {e}")));
+            // Both at once: two pipes or FIFOs may be fed by one writer in either order, and
+            // reading one to its end first could wait forever on the other.
+            let (b1, b2) = std::thread::scope(|s| {
+                let t = s.spawn(|| load(b, &n2));
+                let b1 = load(a, &n1);
+                (
+                    b1,
+                    t.join().unwrap_or_else(|_| Err(Error::new(&n2, &[], "reading failed"))),
+                )
+            });
+            let (b1, b2) = (b1?, b2?);
             let name1 = a
                 .file_name()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -215,13 +237,29 @@ pub fn compare_paths(a: &Path, b: &Path, opts: &Options) -> Result<Option<Differ
                 .unwrap_or_default();
             compare_content(&ctx, (&name1, &name2), b1, b2, &mut root)?;
         }
-        (d1, _) => {
-            let label = |d: bool| Value::Text(if d { "directory" } else { "file" }.into());
-            root.fields
-                .push(FieldChange::new("type", Some(label(d1)), Some(label(!d1))));
+        (k1, k2) => {
+            // Different kinds, or devices (reported by type, never read).
+            let label = |k: InputKind| Value::Text(k.refused().map_or("file", |w| w.trim_start_matches("a ")).into());
+            if k1 != k2 {
+                root.fields
+                    .push(FieldChange::new("type", Some(label(k1)), Some(label(k2))));
+            } else if dev1 != dev2 {
+                let dev = |d: u64| Value::Text(format!("{}:{}", dev_major(d), dev_minor(d)));
+                root.fields
+                    .push(FieldChange::new("device", Some(dev(dev1)), Some(dev(dev2))));
+            }
         }
     }
     Ok(keep(root))
+}
+
+/// The major and minor numbers of a Linux device number (glibc's encoding).
+fn dev_major(d: u64) -> u64 {
+    ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff)
+}
+
+fn dev_minor(d: u64) -> u64 {
+    ((d >> 12) & 0xffff_ff00) | (d & 0xff)
 }
 
 /// Compares two in-memory inputs (named for messages and for format detection by name).

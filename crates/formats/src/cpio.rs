@@ -32,8 +32,8 @@ use std::ops::Range;
 
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::model::{
-    err, format_mode, format_time, normalize_name, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened,
-    Value,
+    err, format_mode, format_time, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError,
+    Limits, Member, Opened, Value,
 };
 use crate::registry::Format;
 
@@ -168,6 +168,8 @@ struct Entry {
     index: usize,
     offset: usize,
     name: String,
+    /// The name as stored, when it was absolute.
+    stored_name: Option<Field>,
     variant: Variant,
     h: Header,
     data: Range<usize>,
@@ -442,6 +444,7 @@ fn read_archive(
                 index,
                 offset: pos,
                 name: norm.to_string(),
+                stored_name: stored_name_field(&name),
                 variant: v,
                 h,
                 data: data_start..data_end,
@@ -517,6 +520,7 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
             Field::new("nlink", Value::Int(i64::try_from(h.nlink).unwrap_or(i64::MAX))),
             Field::new("mtime", Value::Time(h.mtime)),
         ];
+        fields.extend(e.stored_name.clone());
         let t = h.mode & S_IFMT;
         if t == S_IFCHR || t == S_IFBLK {
             fields.push(Field::new("rdev", Value::Text(format!("{}:{}", h.rdev.0, h.rdev.1))));

@@ -58,6 +58,45 @@ impl Blob {
         })
     }
 
+    /// An input as it comes: a regular file is mapped; a pipe, FIFO or socket (`<(cmd)`,
+    /// `/dev/stdin`), `-` (standard input) and a regular file whose size says nothing (`/proc`
+    /// files report 0) are read to their end as a stream, through a [`Sink`] that spills past
+    /// 16 MiB; a directory or a device is refused by its type and never read.
+    pub fn from_input(path: &Path) -> std::io::Result<Blob> {
+        use std::os::unix::fs::FileTypeExt;
+        if path.as_os_str() == "-" {
+            return Blob::from_reader(std::io::stdin().lock());
+        }
+        let kind = std::fs::metadata(path)?.file_type();
+        if let Some(what) = InputKind::of(kind).refused() {
+            return Err(std::io::Error::other(format!("is {what}; not read")));
+        }
+        if kind.is_fifo() || kind.is_socket() {
+            return Blob::from_reader(std::fs::File::open(path)?);
+        }
+        let blob = Blob::from_file(path)?;
+        if blob.is_empty() {
+            return Blob::from_reader(std::fs::File::open(path)?);
+        }
+        Ok(blob)
+    }
+
+    /// Everything `r` yields, kept as a [`Sink`] keeps decoded streams.
+    fn from_reader(mut r: impl std::io::Read) -> std::io::Result<Blob> {
+        let mut sink = Sink::new(None, u64::MAX);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            sink.write(&buf[..n]).map_err(|e| std::io::Error::other(e.message))?;
+        }
+        sink.finish().map_err(|e| std::io::Error::other(e.message))
+    }
+
     /// A sub-range; out-of-range requests are clamped, so callers check bounds first.
     pub fn slice(&self, r: Range<usize>) -> Blob {
         let end = r.end.min(self.len);
@@ -267,6 +306,41 @@ impl ReleaseSet {
                 len: end - start,
             }
             .release_all();
+        }
+    }
+}
+
+/// What a path names, as far as reading it as an input goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// A regular file, a pipe, FIFO or socket: read.
+    Readable,
+    Directory,
+    CharDevice,
+    BlockDevice,
+}
+
+impl InputKind {
+    pub fn of(t: std::fs::FileType) -> InputKind {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_dir() {
+            InputKind::Directory
+        } else if t.is_char_device() {
+            InputKind::CharDevice
+        } else if t.is_block_device() {
+            InputKind::BlockDevice
+        } else {
+            InputKind::Readable
+        }
+    }
+
+    /// What to call it when it cannot be read as a file: "a character device", ...
+    pub fn refused(self) -> Option<&'static str> {
+        match self {
+            InputKind::Readable => None,
+            InputKind::Directory => Some("a directory"),
+            InputKind::CharDevice => Some("a character device"),
+            InputKind::BlockDevice => Some("a block device"),
         }
     }
 }
@@ -818,7 +892,8 @@ pub fn stored_name_field(raw: &str) -> Option<Field> {
     while let Some(r) = s.strip_prefix("./") {
         s = r;
     }
-    (s.starts_with('/') && !normalize_name(raw).is_empty()).then(|| Field::new(STORED_NAME, Value::Path(raw.to_string())))
+    (s.starts_with('/') && !normalize_name(raw).is_empty())
+        .then(|| Field::new(STORED_NAME, Value::Path(raw.to_string())))
 }
 
 /// Lower-case hex of bytes.

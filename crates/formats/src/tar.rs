@@ -28,8 +28,8 @@ use std::ops::Range;
 
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG};
 use crate::model::{
-    err, format_mode, format_time, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member,
-    Opened, Sink, Value,
+    err, format_mode, format_time, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError,
+    Limits, Loader, Member, Opened, Sink, Value,
 };
 use crate::registry::Format;
 

@@ -21,7 +21,8 @@ use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 use crate::bytes::{le16, le32, le64};
 use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
 use crate::model::{
-    err, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened, Value,
+    err, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened,
+    Value,
 };
 use crate::registry::Format;
 use crate::stream::{self, Step};
