@@ -77,7 +77,14 @@ pub fn ls(a: LsArgs) -> Result<u8> {
     a.limits.install();
     let file = a.file.display().to_string();
     let shown = |h: String| if a.full_digests { h } else { h[..16].to_string() };
-    let digest = |b: &[u8]| shown(hex(&Sha256::digest(b)));
+    let digest = |b: &Blob| {
+        let mut h = Sha256::new();
+        let _ = through(b, |c| {
+            h.update(c);
+            Ok(())
+        });
+        shown(hex(&h.finalize()))
+    };
     if a.file.is_dir() {
         // A tree on disk: its entries, each opened like an archive's members.
         let d = reproscope_formats::dir::open(&a.file).map_err(|e| format!("{file}: {}", e.message))?;
@@ -92,20 +99,24 @@ pub fn ls(a: LsArgs) -> Result<u8> {
     let view = open(blob.clone(), &base_name(&a.file), &file, &[])?;
     let mut out = std::io::stdout().lock();
     let fmt = view.format_label().unwrap_or_else(|| "data".into());
-    // The input's digest, read in chunks whose pages are given back behind the read, so that a
-    // large input is not made resident whole.
-    let mut h = Sha256::new();
-    let mut mark = 0;
-    for (k, chunk) in blob.chunks(4 << 20).enumerate() {
-        h.update(chunk);
-        blob.release_behind((k << 22) + chunk.len(), &mut mark);
-    }
-    blob.release_all();
-    let top = shown(hex(&h.finalize()));
+    let top = digest(&blob);
     writeln!(out, "{file}  ({fmt}, {}, sha256 {top})", human_size(blob.len() as u64))?;
     let mut path = Vec::new();
     list(&mut out, &view, &file, &mut path, "", a.depth, &digest)?;
     Ok(SAME)
+}
+
+/// Feeds `blob` to `f` in 4 MiB chunks, giving its mapped pages back behind the read, so an
+/// input or member far larger than memory is hashed or written without becoming resident.
+fn through(blob: &Blob, mut f: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+    let (mut pos, mut mark) = (0, 0);
+    for chunk in blob.chunks(4 << 20) {
+        f(chunk)?;
+        pos += chunk.len();
+        blob.release_behind(pos, &mut mark);
+    }
+    blob.release_all();
+    Ok(())
 }
 
 /// Bytes of members listed between two releases of their mapped pages.
@@ -118,7 +129,7 @@ fn list(
     path: &mut Vec<String>,
     prefix: &str,
     depth: usize,
-    digest: &dyn Fn(&[u8]) -> String,
+    digest: &dyn Fn(&Blob) -> String,
 ) -> Result<()> {
     let Some(members) = &view.members else { return Ok(()) };
     // Mapped pages of members already listed are given back every few dozen MB, as the engine
@@ -637,7 +648,7 @@ impl Extractor {
     fn file_entry(
         &mut self,
         comps: &[String],
-        data: &[u8],
+        data: &Blob,
         mode: Option<u32>,
         mtime: Option<i64>,
         path: &[String],
@@ -645,7 +656,7 @@ impl Extractor {
     ) -> Result<bool> {
         let o = self.replace(comps, path, name, |p, leaf| {
             let mut f = p.create_file(leaf)?;
-            f.write_all(data)?;
+            through(data, |c| f.write_all(c))?;
             set_meta(&f, mode, mtime)
         })?;
         Ok(self.outcome(o, path, name))

@@ -78,12 +78,6 @@ fn check(what: &str, args: &[&str], codes: &[i32]) -> Run {
     check_rss(what, args, codes, MAX_RSS_KB)
 }
 
-/// `ls` hashes and `extract` writes a member from its mapped (spilled) content in one piece, so
-/// its file-backed pages stay resident until done: bounded by the largest member, not by
-/// memory. (Known gap, in the listing and extraction code: hashing and writing in steps that
-/// give pages back would close it.)
-const EXTRACT_RSS_KB: i64 = MAX_RSS_KB + (BOMB as i64 >> 10);
-
 fn check_rss(what: &str, args: &[&str], codes: &[i32], max_kb: i64) -> Run {
     let r = run(args);
     eprintln!(
@@ -111,31 +105,26 @@ fn all_three(what: &str, dir: &Path, a: &Path, b: &Path, extra: &[&str]) -> [Run
     let d = check(&format!("{what} (diff)"), &diff, &[1, 2]);
     let mut ls = vec!["ls", s(a)];
     ls.extend_from_slice(extra);
-    let l = check_rss(&format!("{what} (ls)"), &ls, &[0, 2], EXTRACT_RSS_KB);
+    let l = check_rss(&format!("{what} (ls)"), &ls, &[0, 2], MAX_RSS_KB);
     let out = dir.join(format!("out-{}", a.file_name().unwrap().to_string_lossy()));
     let mut ex = vec!["extract", s(a), "-o", s(&out), "--recursive"];
     ex.extend_from_slice(extra);
     // 1: entries skipped (links to nothing extracted, ...).
-    let e = check_rss(&format!("{what} (extract)"), &ex, &[0, 1, 2], EXTRACT_RSS_KB);
+    let e = check_rss(&format!("{what} (extract)"), &ex, &[0, 1, 2], MAX_RSS_KB);
     let _ = std::fs::remove_dir_all(&out);
     [d, l, e]
 }
 
-/// A tool the test needs: missing, the test is skipped, except under CI where it fails.
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is required under CI"
-        );
-        eprintln!("skipped: {tool} not installed");
+/// Fails the test when a tool it needs is missing: a test never passes without checking.
+fn need(tools: &[&str]) {
+    for tool in tools {
+        let ok = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "{tool} is not installed: this test needs it (.ci/run installs it)");
     }
-    ok
 }
 
 fn sh(dir: &Path, script: &str) {
@@ -171,9 +160,7 @@ fn compression_bombs_spill_instead_of_filling_memory() {
         ("zstd", "zstd -c -1", "zst"),
         ("xz", "xz -c -0", "xz"),
     ] {
-        if !have(tool) {
-            continue;
-        }
+        need(&[tool]);
         let a = bomb(dir, cmd, "a", &format!("a.{ext}"));
         let b = bomb(dir, cmd, "b", &format!("b.{ext}"));
         assert!(size(&a) < 4 << 20, "{tool}: a bomb is small: {}", size(&a));
@@ -182,7 +169,7 @@ fn compression_bombs_spill_instead_of_filling_memory() {
             let [d, _, _] = all_three(tool, dir, &a, &b, &[]);
             d
         } else {
-            check_rss(&format!("{tool} (ls)"), &["ls", s(&a)], &[0], EXTRACT_RSS_KB);
+            check_rss(&format!("{tool} (ls)"), &["ls", s(&a)], &[0], MAX_RSS_KB);
             check(&format!("{tool} (diff)"), &["diff", s(&a), s(&b)], &[1])
         };
         assert_eq!(d.code, 1, "{tool}: {}", d.stderr);
@@ -224,7 +211,8 @@ fn compression_bombs_spill_instead_of_filling_memory() {
 fn huge_windows_and_dictionaries_are_refused_by_name() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    if have("zstd") {
+    need(&["zstd", "xz"]);
+    {
         // From a pipe the size is unknown, so the frame keeps its 2 GiB window.
         sh(dir, "head -c 1000000 /dev/zero | zstd -q -c --long=31 > w.zst");
         sh(dir, "head -c 1000001 /dev/zero | zstd -q -c --long=31 > w2.zst");
@@ -245,7 +233,7 @@ fn huge_windows_and_dictionaries_are_refused_by_name() {
             );
         }
     }
-    if have("xz") {
+    {
         // A 4 GiB LZMA2 dictionary in the block header (property 40), its CRC fixed: xz itself
         // writes at most 1.5 GiB, and its encoder would need 10 times that.
         sh(dir, "printf abc | xz -0 -c > d.xz");
@@ -284,9 +272,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 #[test]
 fn dense_sparse_tar_expands_lazily_and_spills() {
-    if !have("tar") {
-        return;
-    }
+    need(&["tar"]);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     // A file of BOMB bytes with a little data every 4 MiB, and holes between: GNU tar stores
@@ -311,9 +297,7 @@ fn dense_sparse_tar_expands_lazily_and_spills() {
 
 #[test]
 fn compressed_debug_sections_spill() {
-    if !have("cc") || !have("objcopy") {
-        return;
-    }
+    need(&["cc", "objcopy"]);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     sh(
@@ -344,9 +328,7 @@ fn tar_size(h: &mut [u8], size: &str) {
 
 #[test]
 fn lying_sizes_are_refused_cleanly() {
-    if !have("tar") || !have("cpio") || !have("zip") {
-        return;
-    }
+    need(&["tar", "cpio", "zip"]);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     sh(
@@ -383,9 +365,7 @@ fn lying_sizes_are_refused_cleanly() {
 
 #[test]
 fn deep_nesting_stops_with_a_note() {
-    if !have("gzip") || !have("tar") {
-        return;
-    }
+    need(&["gzip", "tar"]);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     // gzip of gzip ... 100 levels, twice with one byte different at the bottom.
@@ -413,9 +393,7 @@ fn deep_nesting_stops_with_a_note() {
 
 #[test]
 fn hard_link_loops_and_chains() {
-    if !have("python3") {
-        return;
-    }
+    need(&["python3"]);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     // Links to each other, and a chain of 20000 links each to the one before.

@@ -13,8 +13,7 @@ const EXAMPLE_MRENCLAVE: &str = "6972ee47174d2bc74b98aa77107cec2c6ec20b30b88a8e8
 const TEST_MRENCLAVE: &str = "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc";
 
 fn vectors() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx");
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx")
 }
 
 fn test_enclave() -> PathBuf {

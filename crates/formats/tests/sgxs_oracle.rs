@@ -44,8 +44,7 @@ fn run(cmd: &mut Command) -> String {
 }
 
 fn vectors() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx");
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sgx")
 }
 
 /// Streams to compare on: the public vectors and what our writer makes of several layouts.
