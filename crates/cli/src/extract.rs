@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use reproscope_diff::{open_file_node, open_node, NodeView};
 use reproscope_formats::{format_mode, hex, Blob, EntryKind, Member, ReleaseSet, Value};
 use reproscope_report::human_size;
+use reproscope_report::visible;
 use sha2::{Digest, Sha256};
 
 use crate::safefs::{set_meta, Dir, Kind};
@@ -171,7 +172,13 @@ fn list(
             }
             path.pop();
         }
-        writeln!(out, "{prefix}{branch}{}  ({})", m.name, cols.join(", "))?;
+        // Names, link targets and notes come from the input: shown, never obeyed.
+        writeln!(
+            out,
+            "{prefix}{branch}{}  ({})",
+            visible(&m.name),
+            visible(&cols.join(", "))
+        )?;
         if let Some(v) = child {
             path.push(m.name.clone());
             list(out, &v, file, path, &format!("{prefix}{cont}"), depth - 1, digest)?;
@@ -409,7 +416,7 @@ impl Extractor {
         p.extend(path.iter().cloned());
         p.push(name.to_string());
         // Names come from the archive: shown, never obeyed, by the terminal.
-        reproscope_report::visible(&p.join(" → ")).into_owned()
+        visible(&p.join(" → ")).into_owned()
     }
 
     fn skip(&mut self, path: &[String], name: &str, why: &str) {
@@ -419,11 +426,7 @@ impl Extractor {
         } else {
             "skipped"
         };
-        eprintln!(
-            "reproscope: {label}: {}: {}",
-            self.where_(path, name),
-            reproscope_report::visible(why)
-        );
+        eprintln!("reproscope: {label}: {}: {}", self.where_(path, name), visible(why));
     }
 
     /// An I/O error as trouble, naming the archive entry and the file on disk.
@@ -474,7 +477,7 @@ impl Extractor {
                             "reproscope: warning: {}: leading '/' removed{}",
                             self.where_(path, &m.name),
                             stored
-                                .map(|p| format!(" (stored as {})", reproscope_report::visible(p)))
+                                .map(|p| format!(" (stored as {})", visible(p)))
                                 .unwrap_or_default()
                         );
                     }

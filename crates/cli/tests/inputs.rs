@@ -173,6 +173,10 @@ fn control_characters_are_shown_not_obeyed() {
             assert!(!out.contains('\x1b'), "{out:?}");
         }
     }
+    let o = run(&["ls", s(&a)]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains(r"etc/\x1b[2K\x1b[1Aok\u{202e}txt"), "{}", o.stdout);
+    assert!(!o.stdout.contains('\x1b'), "{:?}", o.stdout);
     let o = run(&["diff", s(&a), s(&b), "--json", "-"]);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert!(o.stdout.contains(r"etc/\u001b[2K\u001b[1Aok"), "{}", o.stdout);
