@@ -33,7 +33,10 @@ for t in $targets; do
     nice -n 19 cargo +nightly fuzz run "$t" "corpus/$t" -- $mode \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=20 \
         -print_final_stats=1 >"logs/$t.log" 2>&1
-    took=$(awk "BEGIN {printf \"%.1f\", ($(date +%s) - $start) / 60}")
+    # Minutes fuzzed, as libFuzzer counts them (the build before the run is not counted).
+    took=$(sed -n 's/.*fuzzed for \([0-9]*\) seconds.*/\1/p; s/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "logs/$t.log" | tail -1)
+    [ -z "$took" ] && took=$(($(date +%s) - start))
+    took=$(awk "BEGIN {printf \"%.1f\", $took / 60}")
     # Plain mode: the final stats line. Fork mode: the jobs' final stats, summed, else the
     # parent's last progress line ("#N: cov: ...", N executions so far).
     execs=$(awk '/stat::number_of_executed_units/ {s += $2; n++} END {if (n) print s}' "logs/$t.log")

@@ -152,6 +152,35 @@ a, b = (open(p, "rb").read() for p in sys.argv[1:3])
 open("corpus/compare/newc-odc", "wb").write(struct.pack("<I", len(a)) + a + b)
 EOF
 
+# extract: archives with the name byte first (see fuzz_targets/extract.rs; 1 is ".tar"), plus
+# hostile ones: a symlink out and a write through it, `..` names, absolute names.
+mkdir -p corpus/extract
+for f in "$w/tree-gnu.tar" "$w/tree-newc.cpio" "$w/initrd.cpio" "$w/tree.zip" "$w/x.deb" "$w/small.eif" \
+    "$w/tree-ustar.tar.xz" "$w/tree-gzip.squashfs" "$w/tree.iso"; do
+    [ -s "$f" ] && { printf '\001'; cat "$f"; } >"corpus/extract/$(basename "$f")"
+done
+python3 - <<'EOF'
+import io, tarfile
+def tar(name, entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for e in entries:
+            ti = tarfile.TarInfo(e[0])
+            if e[1] == "sym":
+                ti.type, ti.linkname = tarfile.SYMTYPE, e[2]
+            elif e[1] == "hard":
+                ti.type, ti.linkname = tarfile.LNKTYPE, e[2]
+            elif e[1] == "dir":
+                ti.type = tarfile.DIRTYPE
+            else:
+                ti.size = len(e[2])
+            t.addfile(ti, io.BytesIO(e[2] if e[1] == "file" else b""))
+    open("corpus/extract/" + name, "wb").write(b"\x01" + buf.getvalue())
+tar("symlink-out.tar", [("up", "sym", "../../.."), ("up/x", "file", b"x"), ("abs", "sym", "/tmp"), ("abs/y", "file", b"y")])
+tar("dotdot.tar", [("../../../x", "file", b"x"), ("/abs", "file", b"a"), ("d", "dir", None), ("d/../../y", "file", b"y")])
+tar("hardlink-out.tar", [("l", "hard", "../../../x"), ("s", "sym", "l"), ("s", "file", b"z")])
+EOF
+
 for d in corpus/*/; do
     printf '%-10s %3d files %8d bytes\n' "$(basename "$d")" "$(ls "$d" | wc -l)" "$(cat "$d"* | wc -c)"
 done
