@@ -8,18 +8,57 @@ pub struct Out {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// The run's own peak resident memory, in KiB (from `wait4`).
+    pub rss_kb: i64,
 }
 
+/// The most resident memory any run on hostile input may take, in KiB.
+pub const MAX_RSS_KB: i64 = 300 << 10;
+
+/// Runs reproscope and waits for it with `wait4`, which gives this child's own peak RSS (and
+/// reaps it, so `Child::wait` is not called). A death by signal fails the test.
+#[allow(clippy::zombie_processes)]
 pub fn run(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_reproscope"))
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reproscope"))
         .args(args)
         .env("NO_COLOR", "1")
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run reproscope");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it and the status for our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+    let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&t_err.join().unwrap()).into_owned();
+    assert!(
+        libc::WIFEXITED(status),
+        "reproscope {args:?} died by signal {}\n{stderr}",
+        libc::WTERMSIG(status)
+    );
     Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        code: libc::WEXITSTATUS(status),
+        stdout,
+        stderr,
+        rss_kb: ru.ru_maxrss,
     }
 }
 

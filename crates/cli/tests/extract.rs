@@ -10,7 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{run, s, Out};
+use common::{run, s, Out, MAX_RSS_KB};
 
 /// Whether a test tool is installed; under CI=true a missing one fails the test.
 /// Fails the test when a tool it needs is missing: a test never passes without checking.
@@ -188,7 +188,15 @@ impl Sandbox {
     fn extract(&self, archive: &Path, extra: &[&str]) -> Out {
         let mut args = vec!["extract", s(archive), "-o", s(&self.out)];
         args.extend_from_slice(extra);
-        run(&args)
+        let o = run(&args);
+        eprintln!(
+            "extract {}: exit {}, peak RSS {} MB",
+            archive.display(),
+            o.code,
+            o.rss_kb >> 10
+        );
+        assert!(o.rss_kb <= MAX_RSS_KB, "peak RSS {} MB", o.rss_kb >> 10);
+        o
     }
 
     /// Nothing outside DIR was created, removed or changed.

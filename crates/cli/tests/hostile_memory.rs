@@ -10,68 +10,13 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::s;
-
-/// The most resident memory a run may take, in KiB (ru_maxrss is in KiB on Linux).
-const MAX_RSS_KB: i64 = 300 << 10;
+use common::{run, s, Out as Run, MAX_RSS_KB};
 
 /// Bombs decompress to this much: more than the memory bound, so holding one in memory fails.
 const BOMB: u64 = 320 << 20;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    rss_kb: i64,
-}
-
-/// Runs reproscope and waits for it with `wait4`, which gives this child's own peak RSS (and
-/// reaps it, so `Child::wait` is not called).
-#[allow(clippy::zombie_processes)]
-fn run(args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reproscope"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run reproscope");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it and the status for our own child.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
-    let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&t_err.join().unwrap()).into_owned();
-    assert!(
-        libc::WIFEXITED(status),
-        "reproscope {args:?} died by signal {}\n{stderr}",
-        libc::WTERMSIG(status)
-    );
-    Run {
-        code: libc::WEXITSTATUS(status),
-        stdout,
-        stderr,
-        rss_kb: ru.ru_maxrss,
-    }
-}
 
 /// Runs and checks what every run must: a clean end, bounded memory, no panic.
 fn check(what: &str, args: &[&str], codes: &[i32]) -> Run {
