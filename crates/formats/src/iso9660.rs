@@ -27,7 +27,7 @@
 //!   zero, `(boot catalog)` and `(boot image N)` for El Torito, and `(data after the volume)`
 //!   when non-zero bytes follow the volume space (appended partitions, GPT backups).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::bytes::{le16, le32};
@@ -930,11 +930,12 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
         img: &img,
         limits,
         members,
-        visited: HashMap::new(),
+        visited: BTreeMap::new(),
         relocated: 0,
         file_sizes: HashMap::new(),
     };
-    walk.visited.insert(tree_range.start as u64, String::new());
+    walk.visited
+        .insert(tree_range.start as u64, (tree_range.end as u64, String::new()));
     walk.run(tree_records)?;
     if walk.relocated > 0 {
         notes.push(format!(
@@ -983,8 +984,8 @@ struct Walk<'a, 'b> {
     img: &'a Image<'b>,
     limits: &'a Limits,
     members: Vec<Member>,
-    /// Directory extents read so far (byte offset → path), to refuse loops.
-    visited: HashMap<u64, String>,
+    /// Directory extents read so far (start → end and path), to refuse loops and overlaps.
+    visited: BTreeMap<u64, (u64, String)>,
     relocated: usize,
     /// Byte offset of each file's first extent → its size, to size El Torito boot images
     /// (which are addressed in 2048-byte sectors whatever the logical block size).
@@ -1089,14 +1090,32 @@ impl Walk<'_, '_> {
         let start = (u64::from(rec.lba) + u64::from(rec.xar)) * img.bs;
         // An empty extent holds nothing to loop through (and may point anywhere).
         if !range.is_empty() {
-            if let Some(first) = self.visited.get(&start) {
+            // Which tree is being read, for the messages: a Joliet loop may sit under a sound
+            // primary tree.
+            let tree = if img.joliet_names { " in the Joliet tree" } else { "" };
+            if let Some((_, first)) = self.visited.get(&start) {
                 return err(format!(
-                    "iso9660: directory loop: {} (extent at offset {start:#x}) was already read as {}",
+                    "iso9660: directory loop{tree}: {} (extent at offset {start:#x}) was already read as {}",
                     shown(path),
                     shown(first)
                 ));
             }
-            self.visited.insert(start, path.to_string());
+            // Directory extents are disjoint in real images. One that overlaps another (say, a
+            // length reaching to the end of the image) would list that one's records again, so
+            // nested ones could make the work quadratic in the image size.
+            let end = range.end as u64;
+            if let Some((&s, (e, other))) = self.visited.range(..end).next_back() {
+                if *e > start {
+                    return err(format!(
+                        "iso9660: directory {}{tree} (extent at offset {start:#x}, {} bytes) overlaps the extent of {} (at offset {s:#x}, {} bytes) read before",
+                        shown(path),
+                        rec.len,
+                        shown(other),
+                        e - s
+                    ));
+                }
+            }
+            self.visited.insert(start, (end, path.to_string()));
         }
         let records = img.records(range, path, self.limits)?;
         let mut fields = attributes(&rec, &rr);

@@ -1066,8 +1066,9 @@ impl<'a> Image<'a> {
         Ok(ino)
     }
 
-    /// The entries of a directory listing (`size` is the inode's, 3 more than the listing).
-    fn listing(&mut self, start: u32, offset: u16, size: u32) -> Result<Vec<DirEntry>, FormatError> {
+    /// The entries of a directory listing (`size` is the inode's, 3 more than the listing), and
+    /// where it lies in the directory table (from its start to the position after it).
+    fn listing(&mut self, start: u32, offset: u16, size: u32) -> Result<(Vec<DirEntry>, Span), FormatError> {
         if size < 3 {
             return err(format!("directory size {size} (at least 3)"));
         }
@@ -1076,7 +1077,9 @@ impl<'a> Image<'a> {
             block: self.sb.dir_table.saturating_add(start.into()),
             offset: offset.into(),
         };
+        let from = (pos.block, pos.offset);
         let b = self.read(&mut pos, len, Table::Dirs)?;
+        let span = from..(pos.block, pos.offset);
         let mut out = Vec::new();
         let mut p = 0;
         while p < b.len() {
@@ -1120,7 +1123,7 @@ impl<'a> Image<'a> {
                 p += 8 + nlen;
             }
         }
-        Ok(out)
+        Ok((out, span))
     }
 
     fn compression_options(&mut self, fields: &mut Vec<Field>) -> Result<(), FormatError> {
@@ -1468,12 +1471,20 @@ struct Stats {
     duplicates: usize,
 }
 
+/// Part of the directory table as (metadata block offset, offset in the decoded block) pairs,
+/// which order like the table's bytes.
+type Span = std::ops::Range<(u64, usize)>;
+
 struct Walk<'a, 'b> {
     img: &'a mut Image<'b>,
     limits: &'a Limits,
     members: Vec<Member>,
     /// Directory inodes read (reference → path), to refuse loops.
     dirs: HashMap<u64, String>,
+    /// Directory listings read (start → end and path). Another inode may point at a listing
+    /// already read (its parent's: a loop; any other: the same entries again, nested as deep as
+    /// paths allow), which mksquashfs never writes: each listing is read once.
+    listings: BTreeMap<(u64, usize), ((u64, usize), String)>,
     /// Other inodes listed (reference → member index), for hard links.
     seen: HashMap<u64, usize>,
     /// First file stored at each data offset, to count files whose blocks are shared.
@@ -1537,18 +1548,20 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
                 .map(|f| Field::new(format!("root.{}", f.name), f.value.clone())),
         );
     }
-    let entries = img.listing(start, offset, size).at(|| "root directory".into())?;
+    let (entries, span) = img.listing(start, offset, size).at(|| "root directory".into())?;
 
     let mut walk = Walk {
         img: &mut img,
         limits,
         members: Vec::new(),
         dirs: HashMap::from([(root_ref, String::new())]),
+        listings: BTreeMap::new(),
         seen: HashMap::new(),
         data_at: HashMap::new(),
         stats: Stats::default(),
         fragments: Arc::new(FragmentCache::new()),
     };
+    walk.claim(span, "")?;
     walk.run(entries)?;
     let Walk {
         mut members,
@@ -1606,6 +1619,38 @@ fn open(blob: &Blob, limits: &Limits) -> Result<Opened, FormatError> {
 }
 
 impl Walk<'_, '_> {
+    /// Records that directory `path` read the listing at `span`; refuses one that was read, in
+    /// whole or in part, for another directory.
+    fn claim(&mut self, span: Span, path: &str) -> Result<(), FormatError> {
+        // mksquashfs points empty directories at wherever the next listing starts.
+        if span.is_empty() {
+            return Ok(());
+        }
+        let at = |(block, offset): (u64, usize)| format!("{:#x} + {offset}", block - self.img.sb.dir_table);
+        if let Some((s, (e, other))) = self.listings.range(..span.end).next_back() {
+            if *e > span.start {
+                let how = if *s == span.start {
+                    "was already read for"
+                } else {
+                    "overlaps the listing read for"
+                };
+                let whose = if other.is_empty() {
+                    "the root directory".to_string()
+                } else {
+                    dir_shown(other)
+                };
+                return err(format!(
+                    "{}: its listing (directory table block {}) {how} {whose} (block {}): a directory loop or shared listing",
+                    dir_shown(path),
+                    at(span.start),
+                    at(*s)
+                ));
+            }
+        }
+        self.listings.insert(span.start, (span.end, path.to_string()));
+        Ok(())
+    }
+
     fn run(&mut self, root_entries: Vec<DirEntry>) -> Result<(), FormatError> {
         let mut stack = vec![Frame {
             path: String::new(),
@@ -1662,7 +1707,8 @@ impl Walk<'_, '_> {
             let member = self.member(&path, &ino).at(here)?;
             if let Body::Dir { start, offset, size } = ino.body {
                 self.dirs.insert(r, path.clone());
-                let entries = self.img.listing(start, offset, size).at(|| dir_shown(&path))?;
+                let (entries, span) = self.img.listing(start, offset, size).at(|| dir_shown(&path))?;
+                self.claim(span, &path)?;
                 self.members.push(member);
                 stack.push(Frame { path, entries, next: 0 });
             } else {
