@@ -2,11 +2,13 @@
 //! Archives are written by hand so that each test breaks exactly one thing; the no-panic loop
 //! also runs over archives GNU ar made (Debian package `binutils`).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 use reproscope_formats::ar::Ar;
-use reproscope_formats::{Blob, Data, Format, Limits, Opened, Value};
+use reproscope_formats::{Data, Limits, Opened, Value};
 
 /// One member: a 60-byte header (fields as given, space-padded) and its data, padded to even.
 fn member_with(name: &str, mode: &str, data: &[u8]) -> Vec<u8> {
@@ -34,9 +36,9 @@ fn archive(members: &[Vec<u8>]) -> Vec<u8> {
     [b"!<arch>\n".to_vec(), members.concat()].concat()
 }
 
+/// Every format's identification, then open, then a load of every member (see common).
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
-    Ar.open(&Blob::from_vec(bytes.to_vec()), "x.a", limits)
-        .map_err(|e| e.message)
+    common::open_with(&Ar, bytes, "x.a", limits)
 }
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {

@@ -2,11 +2,13 @@
 //! The images are made by genisoimage (Debian package `genisoimage`) and then damaged; the
 //! depth test also needs `xorriso`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 use reproscope_formats::iso9660::Iso9660;
-use reproscope_formats::{Blob, EntryKind, Format, Limits, Opened, Value};
+use reproscope_formats::{EntryKind, Limits, Opened, Value};
 
 fn run(cmd: &str, dir: &Path) {
     let out = Command::new("sh")
@@ -23,10 +25,9 @@ fn run(cmd: &str, dir: &Path) {
     );
 }
 
+/// Every format's identification, then open, then a load of every member (see common).
 fn open_with(bytes: &[u8], limits: &Limits) -> Result<Opened, String> {
-    Iso9660
-        .open(&Blob::from_vec(bytes.to_vec()), "x.iso", limits)
-        .map_err(|e| e.message)
+    common::open_with(&Iso9660, bytes, "x.iso", limits)
 }
 
 fn open(bytes: &[u8]) -> Result<Opened, String> {
