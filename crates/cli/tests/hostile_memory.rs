@@ -5,8 +5,8 @@
 //! stay under [`MAX_RSS_KB`].
 //!
 //! Not covered: an ISO 9660 multi-extent file (needs a file over 4 GiB, which xorriso reads
-//! whole: too slow for a test; the join is lazy and spills like the other cases), and
-//! directory cycles in ISO and squashfs images (no tool writes one).
+//! whole: too slow for a test; the join is lazy and spills like the other cases). Directory
+//! cycles in ISO and squashfs images are in `hostile_cycles.rs`.
 
 mod common;
 
