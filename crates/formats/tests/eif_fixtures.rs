@@ -1,7 +1,10 @@
 //! Checks against a stored eif_build image (tests/fixtures/eif/README.md), so the signature
 //! and PCR8 paths are covered even where the eif_build oracle is not installed.
 
-use reproscope_formats::eif::{self, EifSpec};
+mod common;
+
+use reproscope_formats::eif::{self, Eif, EifSpec};
+use reproscope_formats::Limits;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eif");
 
@@ -59,4 +62,20 @@ fn fixture_certificate_is_decoded() {
         (cose.algorithm, cose.pcr_index, cose.signature_len),
         (Some(-35), Some(0), 96)
     );
+}
+
+/// Every prefix and byte flip of the signed image (header, sections, CBOR signature, certificate)
+/// gives a result or an error through identification, open, member loads and measurement.
+#[test]
+fn no_panic_on_damage() {
+    let img = read("signed.eif");
+    common::no_panic_on_damage(&Eif, &img, "x.eif", &Limits::default());
+    for len in 0..img.len() {
+        let _ = eif::measure(&img[..len]);
+    }
+    for i in 0..img.len() {
+        let mut b = img.clone();
+        b[i] ^= 0xff;
+        let _ = eif::measure(&b);
+    }
 }
