@@ -15,8 +15,12 @@ pub struct Out {
 /// The most resident memory any run on hostile input may take, in KiB.
 pub const MAX_RSS_KB: i64 = 300 << 10;
 
+/// Longest a run may take: past it the run is killed and the test fails (a hang is a bug).
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Runs reproscope and waits for it with `wait4`, which gives this child's own peak RSS (and
-/// reaps it, so `Child::wait` is not called). A death by signal fails the test.
+/// reaps it, so `Child::wait` is not called). A death by signal, or a run past [`TIME_LIMIT`],
+/// fails the test.
 #[allow(clippy::zombie_processes)]
 pub fn run(args: &[&str]) -> Out {
     use std::io::Read;
@@ -42,11 +46,26 @@ pub fn run(args: &[&str]) -> Out {
         v
     });
     let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 fills it and the status for our own child.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
+        if r == pid {
+            break;
+        }
+        assert_eq!(r, 0, "wait4: {}", std::io::Error::last_os_error());
+        if start.elapsed() > TIME_LIMIT {
+            // SAFETY: our own child, not yet reaped, so the pid is still ours.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut ru);
+            }
+            panic!("reproscope {args:?} still running after {TIME_LIMIT:?}: killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
     let stderr = String::from_utf8_lossy(&t_err.join().unwrap()).into_owned();
     assert!(
@@ -60,6 +79,51 @@ pub fn run(args: &[&str]) -> Out {
         stderr,
         rss_kb: ru.ru_maxrss,
     }
+}
+
+/// Runs a hostile case and checks what every run must: an exit status in `codes` (never a
+/// panic or a signal) and a peak RSS within [`MAX_RSS_KB`]; prints both for the record.
+pub fn check(what: &str, args: &[&str], codes: &[i32]) -> Out {
+    let r = run(args);
+    eprintln!(
+        "{what}: reproscope {} → exit {}, peak RSS {} MB\n  {}",
+        args.join(" "),
+        r.code,
+        r.rss_kb >> 10,
+        r.stderr.lines().last().unwrap_or("")
+    );
+    assert!(
+        codes.contains(&r.code),
+        "{what}: exit {} (expected {codes:?})\nstdout: {}\nstderr: {}",
+        r.code,
+        &r.stdout[..r.stdout.len().min(4000)],
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+    assert!(r.rss_kb <= MAX_RSS_KB, "{what}: peak RSS {} MB", r.rss_kb >> 10);
+    r
+}
+
+/// Fails the test when a tool it needs is missing: a test never passes without checking.
+pub fn need(tools: &[&str]) {
+    for tool in tools {
+        let ok = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "{tool} is not installed: this test needs it (.ci/run installs it)");
+    }
+}
+
+/// Runs `script` with `sh -e` in `dir`; a failure fails the test.
+pub fn sh(dir: &Path, script: &str) {
+    let st = Command::new("sh")
+        .args(["-ec", script])
+        .current_dir(dir)
+        .status()
+        .expect("run sh");
+    assert!(st.success(), "failed: {script}");
 }
 
 pub fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {

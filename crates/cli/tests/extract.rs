@@ -10,21 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{run, s, Out, MAX_RSS_KB};
-
-/// Whether a test tool is installed; under CI=true a missing one fails the test.
-/// Fails the test when a tool it needs is missing: a test never passes without checking.
-fn need(tools: &[&str]) {
-    for tool in tools {
-        let ok = Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        assert!(ok, "{tool} is not installed: this test needs it (.ci/run installs it)");
-    }
-}
+use common::{need, run, s, Out, MAX_RSS_KB};
 
 /// One entry of a hostile archive, for the Python writers.
 fn e(name: &str, kind: &str, arg: &str) -> serde_json::Value {

@@ -2,112 +2,18 @@
 //! ISO 9660 (directory records point at extents, Rock Ridge CE areas at further areas) and
 //! squashfs (directory inodes point at listings, listing entries at inodes). Each image is made
 //! by the real tool, then a few bytes are patched; `diff` (against the unpatched image), `ls`
-//! and `extract --recursive` run on it as children with a 60 s limit, their peak RSS read with
+//! and `extract --recursive` run on it as children with a time limit, their peak RSS read with
 //! `wait4`. Every run must end cleanly (never a panic or a signal), say which file and what was
 //! wrong where the format refuses, and stay under 300 MB.
 //!
 //! squashfs images are made with `-noI` (uncompressed inode and directory tables) so that the
 //! tables can be patched in place; the reader takes the same path for compressed ones.
 
-use std::io::Read;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-const MAX_RSS_KB: i64 = 300 << 10;
-const TIME_LIMIT: Duration = Duration::from_secs(60);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    rss_kb: i64,
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Runs reproscope, killing it past [`TIME_LIMIT`] (which fails the test), and reaps it with
-/// `wait4` for its own peak RSS.
-#[allow(clippy::zombie_processes)]
-fn run(args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reproscope"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run reproscope");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let pid = child.id() as libc::pid_t;
-    let start = Instant::now();
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it and the status for our own child.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
-        if r == pid {
-            break;
-        }
-        assert_eq!(r, 0, "wait4: {}", std::io::Error::last_os_error());
-        if start.elapsed() > TIME_LIMIT {
-            // SAFETY: our own child, not yet reaped, so the pid is still ours.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::wait4(pid, &mut status, 0, &mut ru);
-            }
-            panic!("reproscope {args:?} still running after {TIME_LIMIT:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&t_err.join().unwrap()).into_owned();
-    assert!(
-        libc::WIFEXITED(status),
-        "reproscope {args:?} died by signal {}\n{stderr}",
-        libc::WTERMSIG(status)
-    );
-    Run {
-        code: libc::WEXITSTATUS(status),
-        stdout,
-        stderr,
-        rss_kb: ru.ru_maxrss,
-    }
-}
-
-fn check(what: &str, args: &[&str], codes: &[i32]) -> Run {
-    let r = run(args);
-    eprintln!(
-        "{what}: reproscope {} → exit {}, peak RSS {} MB\n  {}",
-        args.join(" "),
-        r.code,
-        r.rss_kb >> 10,
-        r.stderr.lines().last().unwrap_or("")
-    );
-    assert!(
-        codes.contains(&r.code),
-        "{what}: exit {} (expected {codes:?})\nstdout: {}\nstderr: {}",
-        r.code,
-        &r.stdout[..r.stdout.len().min(4000)],
-        r.stderr
-    );
-    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
-    assert!(r.rss_kb <= MAX_RSS_KB, "{what}: peak RSS {} MB", r.rss_kb >> 10);
-    r
-}
+use common::{check, need, s, sh, write};
 
 /// What a hostile image must make each command do.
 enum Expect {
@@ -159,33 +65,6 @@ fn all_three(what: &str, dir: &Path, bad: &Path, good: &Path, expect: Expect) {
             }
         }
     }
-}
-
-/// Fails the test when a tool it needs is missing: a test never passes without checking.
-fn need(tools: &[&str]) {
-    for tool in tools {
-        let ok = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "{tool} is not installed: this test needs it (.ci/run installs it)");
-    }
-}
-
-fn sh(dir: &Path, script: &str) {
-    let st = Command::new("sh")
-        .args(["-ec", script])
-        .current_dir(dir)
-        .status()
-        .expect("run sh");
-    assert!(st.success(), "failed: {script}");
-}
-
-fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, data).unwrap();
-    p
 }
 
 fn le16(b: &[u8], at: usize) -> u16 {

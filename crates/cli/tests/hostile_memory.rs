@@ -11,37 +11,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use common::{run, s, Out as Run, MAX_RSS_KB};
+use common::{check, need, s, sh, Out as Run};
 
 /// Bombs decompress to this much: more than the memory bound, so holding one in memory fails.
 const BOMB: u64 = 320 << 20;
-
-/// Runs and checks what every run must: a clean end, bounded memory, no panic.
-fn check(what: &str, args: &[&str], codes: &[i32]) -> Run {
-    check_rss(what, args, codes, MAX_RSS_KB)
-}
-
-fn check_rss(what: &str, args: &[&str], codes: &[i32], max_kb: i64) -> Run {
-    let r = run(args);
-    eprintln!(
-        "{what}: reproscope {} → exit {}, peak RSS {} MB",
-        args.join(" "),
-        r.code,
-        r.rss_kb >> 10
-    );
-    assert!(
-        codes.contains(&r.code),
-        "{what}: exit {} (expected {codes:?})\nstdout: {}\nstderr: {}",
-        r.code,
-        &r.stdout[..r.stdout.len().min(4000)],
-        r.stderr
-    );
-    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
-    assert!(r.rss_kb <= max_kb, "{what}: peak RSS {} MB", r.rss_kb >> 10);
-    r
-}
 
 /// `diff a b`, `ls a` and `extract a` on one hostile pair; returns the three runs.
 fn all_three(what: &str, dir: &Path, a: &Path, b: &Path, extra: &[&str]) -> [Run; 3] {
@@ -50,35 +24,14 @@ fn all_three(what: &str, dir: &Path, a: &Path, b: &Path, extra: &[&str]) -> [Run
     let d = check(&format!("{what} (diff)"), &diff, &[1, 2]);
     let mut ls = vec!["ls", s(a)];
     ls.extend_from_slice(extra);
-    let l = check_rss(&format!("{what} (ls)"), &ls, &[0, 2], MAX_RSS_KB);
+    let l = check(&format!("{what} (ls)"), &ls, &[0, 2]);
     let out = dir.join(format!("out-{}", a.file_name().unwrap().to_string_lossy()));
     let mut ex = vec!["extract", s(a), "-o", s(&out), "--recursive"];
     ex.extend_from_slice(extra);
     // 1: entries skipped (links to nothing extracted, ...).
-    let e = check_rss(&format!("{what} (extract)"), &ex, &[0, 1, 2], MAX_RSS_KB);
+    let e = check(&format!("{what} (extract)"), &ex, &[0, 1, 2]);
     let _ = std::fs::remove_dir_all(&out);
     [d, l, e]
-}
-
-/// Fails the test when a tool it needs is missing: a test never passes without checking.
-fn need(tools: &[&str]) {
-    for tool in tools {
-        let ok = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "{tool} is not installed: this test needs it (.ci/run installs it)");
-    }
-}
-
-fn sh(dir: &Path, script: &str) {
-    let st = Command::new("sh")
-        .args(["-ec", script])
-        .current_dir(dir)
-        .status()
-        .expect("run sh");
-    assert!(st.success(), "failed: {script}");
 }
 
 fn size(p: &Path) -> u64 {
@@ -114,7 +67,7 @@ fn compression_bombs_spill_instead_of_filling_memory() {
             let [d, _, _] = all_three(tool, dir, &a, &b, &[]);
             d
         } else {
-            check_rss(&format!("{tool} (ls)"), &["ls", s(&a)], &[0], MAX_RSS_KB);
+            check(&format!("{tool} (ls)"), &["ls", s(&a)], &[0]);
             check(&format!("{tool} (diff)"), &["diff", s(&a), s(&b)], &[1])
         };
         assert_eq!(d.code, 1, "{tool}: {}", d.stderr);
