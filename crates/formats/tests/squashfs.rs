@@ -636,3 +636,33 @@ fn trailing_bytes_are_a_note_or_a_member() {
     assert_eq!(names["d"], &EntryKind::Dir);
     assert!(common::field(&o, "root.uid").is_some());
 }
+
+/// Decoded metadata is held in memory, so it is bounded by the decoder-memory limit, with an
+/// error naming the option that raises it: 3,000 empty files make an inode table of about
+/// 100 KB, over a 64 KiB limit and well under the default.
+#[test]
+fn metadata_held_in_memory_is_bounded_by_codec_memory() {
+    let t = tempfile::tempdir().unwrap();
+    run(
+        "mkdir tree && cd tree && seq 1 3000 | xargs touch && cd .. && \
+         mksquashfs tree img.sqfs -noappend -quiet -no-progress -mkfs-time 1700000000",
+        t.path(),
+    );
+    let img = std::fs::read(t.path().join("img.sqfs")).unwrap();
+    assert_eq!(open(&img).members.len(), 3000);
+    let small = Limits {
+        max_codec_memory: 64 << 10,
+        ..Limits::default()
+    };
+    let e = Squashfs
+        .open(&Blob::from_vec(img), "t.sqfs", &small)
+        .err()
+        .expect("over the limit");
+    assert!(
+        e.message
+            .contains("metadata decompresses to more than the limit of 65536 bytes")
+            && e.message.contains("--max-codec-memory"),
+        "{}",
+        e.message
+    );
+}
