@@ -21,6 +21,12 @@ pub const MAX_JSON: usize = 64 << 20;
 /// Deepest nesting accepted, as serde_json's default recursion limit; it also bounds the
 /// recursion of the comparison below.
 const MAX_DEPTH: usize = 128;
+/// Most values in one document compared as data: the parsed tree takes about 150 bytes a
+/// value, so this bounds it to tens of MB (a 14 MB array of zeros is 7 million values).
+/// Larger documents keep their text diff.
+const MAX_VALUES: usize = 200_000;
+/// The parse error that means "more than MAX_VALUES values".
+const TOO_MANY: usize = usize::MAX;
 /// Most changed paths listed as fields; the rest are counted in a comment.
 pub const MAX_PATHS: usize = 64;
 /// Values longer than this (compact JSON) are cut in field changes: the unified diff has them.
@@ -77,6 +83,14 @@ pub fn compare(a: &str, b: &str, named_json: bool) -> Option<JsonDiff> {
     }
     let (ja, jb) = match (parse(a), parse(b)) {
         (Ok(x), Ok(y)) => (x, y),
+        (Err(TOO_MANY), _) | (_, Err(TOO_MANY)) => {
+            return Some(JsonDiff {
+                fields: Vec::new(),
+                comments: vec![format!(
+                    "JSON with more than {MAX_VALUES} values: compared as text only"
+                )],
+            })
+        }
         (Err(e), Ok(_)) if named_json => return Some(invalid("first", e)),
         (Ok(_), Err(e)) if named_json => return Some(invalid("second", e)),
         _ => return None,
@@ -383,6 +397,7 @@ fn parse(text: &str) -> Result<Json, usize> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: bom,
+        values: 0,
     };
     p.ws();
     let v = p.value(0)?;
@@ -396,6 +411,8 @@ fn parse(text: &str) -> Result<Json, usize> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Values parsed so far, against MAX_VALUES.
+    values: usize,
 }
 
 impl Parser<'_> {
@@ -415,6 +432,10 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Json, usize> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(TOO_MANY);
+        }
         match self.s.get(self.i) {
             Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(self.i),
             Some(b'{') => {
@@ -631,6 +652,21 @@ mod tests {
             })
         };
         (t(&f.before), t(&f.after))
+    }
+
+    #[test]
+    fn documents_past_the_value_limit_are_left_to_the_text_diff() {
+        let big = |last: &str| format!("[{}{last}]", "0,".repeat(MAX_VALUES));
+        let d = compare(&big("0"), &big("1"), false).expect("both are JSON");
+        assert!(d.fields.is_empty());
+        assert_eq!(
+            d.comments,
+            [format!(
+                "JSON with more than {MAX_VALUES} values: compared as text only"
+            )]
+        );
+        let small = |last: &str| format!("[{}{last}]", "0,".repeat(1000));
+        assert_eq!(compare(&small("0"), &small("1"), false).unwrap().fields.len(), 1);
     }
 
     #[test]

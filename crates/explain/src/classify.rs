@@ -229,6 +229,9 @@ fn covered(s: &str, r: &Range<usize>, spans: &[Range<usize>]) -> bool {
         .all(|(i, _)| spans.iter().any(|m| m.start <= r.start + i && r.start + i < m.end))
 }
 
+/// Longest part of a line given to the token diff and the patterns.
+const MAX_WINDOW: usize = 16 << 10;
+
 /// The changed part of two strings with some context either side (long lines would make the
 /// token diff slow and the patterns match far away).
 fn window<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
@@ -245,8 +248,11 @@ fn window<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
         .map(|(x, _)| x.len_utf8())
         .sum::<usize>();
     let start = floor(a, prefix.saturating_sub(CONTEXT));
+    // Changes far apart on one long line: the first ones are what is classified, within a
+    // bound, so the work does not grow with the line.
     let cut = |s: &'a str| {
-        let end = ceil(s, (s.len() - suffix).saturating_add(CONTEXT).min(s.len()));
+        let end = (s.len() - suffix).saturating_add(CONTEXT).min(s.len());
+        let end = ceil(s, end.min(start.saturating_add(MAX_WINDOW)));
         &s[start..end]
     };
     (cut(a), cut(b))
@@ -326,7 +332,9 @@ pub fn excerpt(a: &str, b: &str) -> String {
     if !sa.is_empty() && !sb.is_empty() {
         return format!("{sa} → {sb}");
     }
-    // Long: the changed part with a little context.
+    // Long: the changed part with a little context (a window first, as the token diff of a
+    // whole long line would take memory and time in proportion to it).
+    let (a, b) = window(a, b);
     let regions = changed_regions(a, b);
     let (Some(first), Some(last)) = (regions.first(), regions.last()) else {
         return String::new();
