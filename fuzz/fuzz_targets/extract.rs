@@ -75,8 +75,11 @@ const NAMES: &[&str] = &["input", "input.tar", "input.pyc", "input.sgxs", "input
 
 /// Everything under `dir` except `keep` (a name directly in it), without following symlinks.
 fn strays(dir: &Path, keep: &[&str]) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
+    // Refused inputs (unreadable, or --strict) leave no output directory, nor its parents.
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
         .map(|e| e.unwrap())
         .filter(|e| !keep.contains(&e.file_name().to_str().unwrap_or("")))
         .map(|e| e.path())
