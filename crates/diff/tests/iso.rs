@@ -1,27 +1,21 @@
 //! The engine on real ISO 9660 images (Debian packages `xorriso` and `genisoimage`): a file that
 //! grew moves the extents of the files stored after it, and those moves are derived changes.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use reproscope_diff::{compare_paths, Difference, FieldChange, Options};
 use reproscope_formats::Value;
 
 fn run(cmd: &str, dir: &Path) {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        // xorriso takes the volume dates from here, so both images share them.
-        .env("SOURCE_DATE_EPOCH", "1704067200")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages xorriso and genisoimage installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
+    // xorriso takes the volume dates from SOURCE_DATE_EPOCH, so both images share them.
+    common::sh_env(
+        cmd,
+        dir,
+        "xorriso and genisoimage",
+        &[("SOURCE_DATE_EPOCH", "1704067200")],
     );
 }
 

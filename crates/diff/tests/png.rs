@@ -3,25 +3,15 @@
 //! the same pixels compressed differently leave `(image data)` unchanged; a changed pixel is one
 //! changed byte in it.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use reproscope_diff::{compare_paths, Difference, Options};
 use reproscope_formats::Value;
 
 fn run(cmd: &str, dir: &Path) {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages netpbm and optipng installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::sh(cmd, dir, "netpbm and optipng");
 }
 
 fn compare(dir: &Path, a: &str, b: &str) -> Difference {

@@ -1,24 +1,14 @@
 //! Members only one side has, paired by content: renamed files and directories, on real
 //! directory trees and on tar archives made by GNU tar (Debian package `tar`).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use reproscope_diff::{compare_paths, Change, Difference, Options};
 
 fn sh(cmd: &str, dir: &Path) {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::sh(cmd, dir, "findutils and coreutils");
 }
 
 fn write(root: &Path, rel: &str, data: &[u8]) {

@@ -2,26 +2,16 @@
 //! another's mtime change, and exactly those two members are reported; files whose blocks only
 //! moved are derived changes.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use reproscope_diff::{compare_paths, Difference, Options};
 use reproscope_formats::Value;
 
 fn run(cmd: &str, dir: &Path) {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (is the Debian package squashfs-tools installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::sh(cmd, dir, "squashfs-tools");
 }
 
 fn set_mtime(p: &Path, secs: u64) {

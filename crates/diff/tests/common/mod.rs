@@ -1,0 +1,28 @@
+//! Helpers shared by the engine tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `cmd` with `sh -c` in `dir` in the C locale and UTC, plus `env`; a failure fails the
+/// test naming the Debian `packages` it needs.
+pub fn sh_env(cmd: &str, dir: &Path, packages: &str, env: &[(&str, &str)]) {
+    let out = Command::new("sh")
+        .args(["-c", cmd])
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    assert!(
+        out.status.success(),
+        "`{cmd}` failed (Debian packages needed: {packages}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// [`sh_env`] without extra variables.
+pub fn sh(cmd: &str, dir: &Path, packages: &str) {
+    sh_env(cmd, dir, packages, &[]);
+}
