@@ -1447,8 +1447,8 @@ fn inflate(input: &[u8], expected: u64, limit: u64) -> Result<Blob, String> {
     }
     // One byte more than stated, so that a longer stream is told apart from a corrupt one.
     let max_out = usize::try_from(expected.saturating_add(1)).unwrap_or(usize::MAX);
-    let out =
-        crate::stream::inflate_zlib(input, Some(expected), max_out).map_err(|e| format!("zlib data corrupt: {e}"))?;
+    let out = crate::stream::inflate(input, true, 0, Some(expected), max_out)
+        .map_err(|e| format!("zlib data corrupt: {e}"))?;
     if out.len() as u64 != expected {
         return Err(format!(
             "inflated to {} bytes, the compression header says {expected}",

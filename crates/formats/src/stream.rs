@@ -151,18 +151,30 @@ pub(crate) fn drive(
     }
 }
 
-/// Inflates a zlib stream (ELF compressed sections) through a spilling [`Out`]; bytes after
-/// the stream's end are ignored, as zlib does.
-pub(crate) fn inflate_zlib(input: &[u8], hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
+/// Inflates deflate data through a spilling [`Out`]: raw (zip) or with a zlib header (ELF
+/// compressed sections); bytes after the stream's end are ignored, as zlib does. `base` is the
+/// data's offset in its file, for messages.
+pub(crate) fn inflate(
+    input: &[u8],
+    zlib: bool,
+    base: u64,
+    hint: Option<u64>,
+    max_out: usize,
+) -> Result<Blob, FormatError> {
     use flate2::{Decompress, FlushDecompress, Status};
     let mut out = Out::new(hint, max_out);
-    let mut d = Decompress::new(true);
+    let mut d = Decompress::new(zlib);
     let ended = drive(&mut out, |o| {
         let (in0, out0) = (d.total_in(), d.total_out());
         let at = usize::try_from(in0).unwrap_or(usize::MAX).min(input.len());
         let status = d
             .decompress_vec(&input[at..], &mut o.chunk, FlushDecompress::None)
-            .map_err(|e| FormatError::new(e.to_string()))?;
+            .map_err(|e| {
+                FormatError::new(format!(
+                    "invalid deflate data near offset {:#x}: {e}",
+                    base.saturating_add(d.total_in())
+                ))
+            })?;
         Ok(match status {
             Status::StreamEnd => Step::End,
             _ if d.total_in() != in0 || d.total_out() != out0 => Step::Progress,
@@ -170,7 +182,7 @@ pub(crate) fn inflate_zlib(input: &[u8], hint: Option<u64>, max_out: usize) -> R
         })
     })?;
     if !ended {
-        return Err(FormatError::new("the zlib stream ends early"));
+        return Err(FormatError::new("the deflate data ends before its last block"));
     }
     out.finish()
 }

@@ -15,7 +15,6 @@
 //! - DOS times are local time without a zone, in 2-second steps: `mtime` shows them as if UTC.
 //!   The `UT` extra field (`mtime-ext`, ...) holds real UTC seconds.
 
-use flate2::{Decompress, FlushDecompress, Status};
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
 use crate::bytes::{le16, le32, le64};
@@ -814,7 +813,7 @@ impl Loader for EntryData {
         let name = |m: FormatError| FormatError::new(format!("zip entry '{}': {}", self.name, m.message));
         let b = match self.method {
             0 => Ok(self.raw.clone()),
-            8 => inflate(raw, self.data_start, hint, max_out),
+            8 => stream::inflate(raw, false, self.data_start, hint, max_out),
             12 => crate::bzip2::decompress_all(raw, hint, max_out),
             14 => lzma(raw, self.flags, self.usize_, max_out, limits.max_codec_memory),
             93 => crate::zstd::decompress_all(raw, hint, max_out, limits.max_codec_memory),
@@ -917,33 +916,6 @@ fn loader(
         crc: e.crc,
         flags: e.flags,
     }))
-}
-
-/// Raw deflate; `base` is the data's offset in the archive, for messages.
-fn inflate(raw: &[u8], base: u64, hint: Option<u64>, max_out: usize) -> Result<Blob, FormatError> {
-    let mut out = stream::Out::new(hint, max_out);
-    let mut d = Decompress::new(false);
-    let ended = stream::drive(&mut out, |o| {
-        let (in0, out0) = (d.total_in(), d.total_out());
-        let at = usize::try_from(in0).unwrap_or(usize::MAX).min(raw.len());
-        let status = d
-            .decompress_vec(&raw[at..], &mut o.chunk, FlushDecompress::None)
-            .map_err(|e| {
-                FormatError::new(format!(
-                    "invalid deflate data near offset {:#x}: {e}",
-                    base.saturating_add(d.total_in())
-                ))
-            })?;
-        Ok(match status {
-            Status::StreamEnd => Step::End,
-            _ if d.total_in() != in0 || d.total_out() != out0 => Step::Progress,
-            _ => Step::Stalled,
-        })
-    })?;
-    if !ended {
-        return err("the deflate data ends before its last block");
-    }
-    out.finish()
 }
 
 /// Zip's LZMA (method 14): a 4-byte header (LZMA SDK version, properties size), the 5-byte
