@@ -46,6 +46,7 @@ impl FieldChange {
             derived: None,
             cause: None,
             derived_from: None,
+            evidence: Evidence::default(),
         }
     }
 }
@@ -84,6 +85,45 @@ pub struct Difference {
     /// When this node's change only follows from another one: the path of that node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<String>,
+    /// Facts kept for the explainer only (not in reports): see [`Evidence`].
+    #[serde(skip)]
+    pub evidence: Evidence,
+}
+
+/// Facts about a node's two sides that the explainer checks its rules against, gathered while
+/// the bytes are at hand (the tree holds no content). Empty where the engine did not gather them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// For each listed byte range (as `byte_ranges`): the printable string that holds its start
+    /// in each input, whole (bounded by a NUL or other non-printable byte, at most
+    /// [`RANGE_STRING_MAX`] bytes), so a date or path cut by the range is read as one token.
+    pub range_strings: Vec<(String, String)>,
+    /// For each listed byte range of equal length on both sides: the distinct differences
+    /// (second minus first) of the little-endian 2-, 4- and 8-byte words that cover it, so a
+    /// displacement or offset moved by k bytes can be recognised.
+    pub range_deltas: Vec<Vec<i64>>,
+    /// Digests of each side's bytes (as stored in the parent) when they differ and are small
+    /// enough to hash: a checksum written elsewhere can be checked against them.
+    pub digests: Option<Box<[Digests; 2]>>,
+    /// When the order of common members (or of a JSON array's equal elements) differs: the
+    /// names in each input's order (at most [`MAX_ORDER_NAMES`]).
+    pub orders: Option<Box<(Vec<String>, Vec<String>)>>,
+}
+
+/// Longest string kept per side and range in [`Evidence::range_strings`].
+pub const RANGE_STRING_MAX: usize = 256;
+/// Most names kept per side in [`Evidence::orders`].
+pub const MAX_ORDER_NAMES: usize = 10_000;
+
+/// The usual digests of one side's bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Digests {
+    pub md5: [u8; 16],
+    pub sha1: [u8; 20],
+    pub sha256: [u8; 32],
+    pub sha512: Vec<u8>,
+    /// CRC-32 (IEEE, as zlib and `.gnu_debuglink`).
+    pub crc32: u32,
 }
 
 impl Difference {
@@ -105,6 +145,7 @@ impl Difference {
             similarity: None,
             cause: None,
             derived_from: None,
+            evidence: Evidence::default(),
         }
     }
 
