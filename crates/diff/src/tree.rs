@@ -46,7 +46,6 @@ impl FieldChange {
             derived: None,
             cause: None,
             derived_from: None,
-            evidence: Evidence::default(),
         }
     }
 }
