@@ -12,18 +12,22 @@ use reproscope_formats::{
     DEFAULT_MAX_DECOMPRESSED_TOTAL, DEFAULT_MAX_MEMBERS_TOTAL, MEMBERS_OPTION, TOTAL_OPTION,
 };
 
-use crate::bytes::{byte_ranges_with, hex_diff};
+use crate::bytes::{byte_ranges_with, hex_diff, range_deltas, range_string};
 use crate::json;
 use crate::node::{open_file_node, open_node, NodeView};
 use crate::rename::pair_renamed;
 use crate::textdiff::unified;
-use crate::tree::{Change, Difference, FieldChange};
+use crate::tree::{Change, Difference, Digests, FieldChange, MAX_ORDER_NAMES, RANGE_STRING_MAX};
 use crate::Error;
 
 /// Member pairs compared between two releases of mapped memory: at most this much data...
 const BATCH_BYTES: u64 = 48 << 20;
 /// ...or this many pairs.
 const BATCH_MEMBERS: usize = 4096;
+
+/// Larger contents get no digests in their node's evidence (hashing costs about as much as
+/// comparing, and a checksum over more than this is rarely written down).
+const MAX_DIGEST_SIZE: u64 = 64 << 20;
 
 /// Comparison settings.
 #[derive(Clone, Debug)]
@@ -292,6 +296,12 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     if blobs_equal(&a, &b) {
         return Ok(usage);
     }
+    // Of the bytes as stored here, before any layer is opened: a checksum in the parent (a
+    // manifest, a package's md5sums) is of these.
+    if a.len() as u64 <= MAX_DIGEST_SIZE && b.len() as u64 <= MAX_DIGEST_SIZE {
+        let (da, db) = rayon::join(|| digests(&a), || digests(&b));
+        d.evidence.digests = Some(Box::new([da, db]));
+    }
     if ctx.depth >= ctx.opts.max_depth {
         d.comments.push(depth_note(ctx.opts.max_depth));
         compare_bytes(ctx, &a, &b, d);
@@ -375,7 +385,12 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
     }
     d.fields.extend(layer_fields);
     match (&v1.members, &v2.members) {
-        (Some(m1), Some(m2)) if v1.formats == v2.formats => {
+        // Also the same container in another compression (a renamed data.tar.xz against
+        // data.tar.zst), unless the container's bytes are identical: then that is the fact.
+        (Some(m1), Some(m2))
+            if v1.formats == v2.formats
+                || (v1.formats.last() == v2.formats.last() && !blobs_equal(&v1.content, &v2.content)) =>
+        {
             let inner = Ctx {
                 path: ctx.path.clone(),
                 allow: usage.left(ctx.allow),
@@ -416,7 +431,13 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
         }
         _ => {
             if content_same || (v1.members.is_some() && blobs_equal(&v1.content, &v2.content)) {
-                if !v1.formats.is_empty() {
+                if v1.formats != v2.formats {
+                    d.comments.push(format!(
+                        "{} and {} bytes differ; the decompressed content is identical",
+                        outer_layers(&v1.formats, &v2.formats),
+                        outer_layers(&v2.formats, &v1.formats)
+                    ));
+                } else if !v1.formats.is_empty() {
                     d.comments.push(format!(
                         "{} bytes differ; the decompressed content is identical",
                         v1.formats.first().copied().unwrap_or("encoded")
@@ -431,6 +452,18 @@ fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Dif
             compare_leaf(ctx, &v1.content, &v2.content, d);
             Ok(usage)
         }
+    }
+}
+
+/// The layers of `f` around what it shares with `g` at the inside ("xz" of xz+tar against
+/// zstd+tar), or "uncompressed" when it has none of its own.
+fn outer_layers(f: &[&str], g: &[&str]) -> String {
+    let shared = f.iter().rev().zip(g.iter().rev()).take_while(|(x, y)| x == y).count();
+    let own = &f[..f.len() - shared];
+    if own.is_empty() {
+        "uncompressed".into()
+    } else {
+        own.join("+")
     }
 }
 
@@ -450,6 +483,9 @@ fn compare_leaf(ctx: &Ctx, a: &Blob, b: &Blob, d: &mut Difference) {
         if let Some(j) = json::compare(&sa, &sb, named_json) {
             d.fields.extend(j.fields);
             d.comments.extend(j.comments);
+            if let Some(o) = j.orders {
+                d.evidence.orders = Some(Box::new(o));
+            }
         }
         let (diff, cut) = unified(&sa, &sb);
         if cut {
@@ -472,8 +508,46 @@ fn compare_bytes(ctx: &Ctx, a: &Blob, b: &Blob, d: &mut Difference) {
         released = at;
     });
     d.unified_diff = Some(hex_diff(a, b, &ranges, 3));
+    d.evidence.range_strings = ranges
+        .iter()
+        .map(|r| {
+            let at = r.offset as usize;
+            (
+                range_string(a, at, RANGE_STRING_MAX),
+                range_string(b, at, RANGE_STRING_MAX),
+            )
+        })
+        .collect();
+    d.evidence.range_deltas = ranges.iter().map(|r| range_deltas(a, b, r)).collect();
     d.byte_ranges = ranges;
     d.byte_range_count = count;
+}
+
+/// The usual digests of `data`, in one pass over it.
+fn digests(data: &[u8]) -> Digests {
+    use md5::Digest as _;
+    let (mut md5, mut sha1, mut sha256, mut sha512) = (
+        md5::Md5::new(),
+        sha1::Sha1::new(),
+        sha2::Sha256::new(),
+        sha2::Sha512::new(),
+    );
+    let mut crc = crc32fast::Hasher::new();
+    // Chunks small enough to stay in cache while every hasher reads them.
+    for chunk in data.chunks(64 << 10) {
+        md5.update(chunk);
+        sha1.update(chunk);
+        sha256.update(chunk);
+        sha512.update(chunk);
+        crc.update(chunk);
+    }
+    Digests {
+        md5: md5.finalize().into(),
+        sha1: sha1.finalize().into(),
+        sha256: sha256.finalize().into(),
+        sha512: sha512.finalize().to_vec(),
+        crc32: crc.finalize(),
+    }
 }
 
 /// Field-by-field comparison in the first side's order, then fields only the second side has.
@@ -524,6 +598,19 @@ fn compare_members(ctx: &Ctx, m1: &[Member], m2: &[Member], d: &mut Difference) 
             Some(Value::Text(format!("'{}' at position {}", m2[j].name, j))),
         ));
         d.comments.push("members are stored in a different order".into());
+        let mut in_second = pairs.clone();
+        in_second.sort_unstable_by_key(|p| p.1);
+        let first = pairs
+            .iter()
+            .take(MAX_ORDER_NAMES)
+            .map(|p| m1[p.0].name.clone())
+            .collect();
+        let second = in_second
+            .iter()
+            .take(MAX_ORDER_NAMES)
+            .map(|p| m2[p.1].name.clone())
+            .collect();
+        d.evidence.orders = Some(Box::new((first, second)));
         seconds.clear();
     }
 

@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use reproscope_formats::Value;
 
 use crate::align::{changed, Align};
-use crate::tree::FieldChange;
+use crate::tree::{FieldChange, MAX_ORDER_NAMES};
 
 /// Larger inputs are only diffed as text (the text limit is lower still today).
 pub const MAX_JSON: usize = 64 << 20;
@@ -33,6 +33,10 @@ pub const MAX_PATHS: usize = 64;
 const MAX_VALUE_CHARS: usize = 1024;
 /// Keys listed per side in a `json-key-order` field.
 const MAX_KEYS_SHOWN: usize = 24;
+/// Longest element shown in a `json-array-order` field (compact JSON, cut).
+const MAX_ELEMENT_SHOWN: usize = 200;
+/// Longest element kept in the evidence of an array's orders (compact JSON, cut).
+const MAX_ORDER_ELEMENT: usize = 256;
 
 /// A parsed JSON value. Objects keep keys in document order, repeated keys included.
 #[derive(Debug)]
@@ -65,6 +69,9 @@ impl PartialEq for Num {
 pub struct JsonDiff {
     pub fields: Vec<FieldChange>,
     pub comments: Vec<String>,
+    /// The first array whose elements are the same in another order: its elements in each
+    /// input's order (compact JSON, each cut, at most [`MAX_ORDER_NAMES`] per side).
+    pub orders: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// Compares two texts as JSON when both are JSON documents: an object or array at top level, or
@@ -85,10 +92,10 @@ pub fn compare(a: &str, b: &str, named_json: bool) -> Option<JsonDiff> {
         (Ok(x), Ok(y)) => (x, y),
         (Err(TOO_MANY), _) | (_, Err(TOO_MANY)) => {
             return Some(JsonDiff {
-                fields: Vec::new(),
                 comments: vec![format!(
                     "JSON with more than {MAX_VALUES} values: compared as text only"
                 )],
+                ..JsonDiff::default()
             })
         }
         (Err(e), Ok(_)) if named_json => return Some(invalid("first", e)),
@@ -100,16 +107,21 @@ pub fn compare(a: &str, b: &str, named_json: bool) -> Option<JsonDiff> {
         change_count: 0,
         first_order: None,
         order_count: 0,
+        first_array: None,
+        array_count: 0,
     };
     w.walk(&ja, &jb, &mut String::new());
 
     let mut out = JsonDiff::default();
     if w.change_count == 0 {
         out.comments.push(
-            if w.order_count > 0 {
-                "same JSON data; only key order differs"
-            } else {
-                "same JSON data; only formatting differs"
+            match (w.order_count > 0, w.array_count > 0) {
+                (false, false) => "same JSON data; only formatting differs",
+                (true, false) => "same JSON data; only key order differs",
+                (false, true) => "same JSON elements; only array elements are in a different order",
+                (true, true) => {
+                    "same JSON elements; only key order differs and array elements are in a different order"
+                }
             }
             .into(),
         );
@@ -140,13 +152,27 @@ pub fn compare(a: &str, b: &str, named_json: bool) -> Option<JsonDiff> {
             ));
         }
     }
+    if let Some(a) = w.first_array {
+        out.fields.push(FieldChange::new(
+            "json-array-order",
+            Some(Value::Text(a.field.0)),
+            Some(Value::Text(a.field.1)),
+        ));
+        out.orders = Some(a.orders);
+        if w.array_count > 1 {
+            out.comments.push(format!(
+                "element order differs in {} arrays; the first is shown",
+                w.array_count
+            ));
+        }
+    }
     Some(out)
 }
 
 fn invalid(side: &str, at: usize) -> JsonDiff {
     JsonDiff {
-        fields: Vec::new(),
         comments: vec![format!("the {side} input is not valid JSON (error at byte {at})")],
+        ..JsonDiff::default()
     }
 }
 
@@ -157,6 +183,15 @@ struct Walk {
     /// The first object whose common keys come in another order: path and both key lists.
     first_order: Option<(String, String, String)>,
     order_count: usize,
+    /// The first array holding the same elements in another order.
+    first_array: Option<ArrayOrder>,
+    array_count: usize,
+}
+
+/// A reordered array: the `json-array-order` field's two values and the evidence.
+struct ArrayOrder {
+    field: (String, String),
+    orders: (Vec<String>, Vec<String>),
 }
 
 impl Walk {
@@ -225,13 +260,36 @@ impl Walk {
         }
     }
 
+    /// Element by element, for arrays of equal length.
+    fn in_place(&mut self, x: &[Json], y: &[Json], path: &mut String) {
+        let len = path.len();
+        for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+            push_index(path, i);
+            self.walk(va, vb, path);
+            path.truncate(len);
+        }
+    }
+
     fn arrays(&mut self, x: &[Json], y: &[Json], path: &mut String) {
         let len = path.len();
         if x.len() == y.len() {
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                push_index(path, i);
-                self.walk(va, vb, path);
-                path.truncate(len);
+            // The same elements in another order are one change, that order; each subtree is
+            // walked once whatever the outcome, so nested arrays cost no more than a plain walk
+            // (and the digests and checks, a pass over the subtree per level of nesting).
+            match permutation(x, y) {
+                Some(to_y) => {
+                    self.array_count += 1;
+                    if self.first_array.is_none() {
+                        self.first_array = Some(array_order(x, y, &to_y, path));
+                    }
+                    for (i, &j) in to_y.iter().enumerate() {
+                        // Equal data: only key order inside can show here.
+                        push_index(path, i);
+                        self.walk(&x[i], &y[j], path);
+                        path.truncate(len);
+                    }
+                }
+                _ => self.in_place(x, y, path),
             }
             return;
         }
@@ -264,6 +322,75 @@ impl Walk {
                 path.truncate(len);
             }
         }
+    }
+}
+
+/// For two arrays of equal length holding the same elements in another order: the index in `y`
+/// of each element of `x` (equal elements keep their order). `None` when they are not the same
+/// elements, or are in the same order.
+fn permutation(x: &[Json], y: &[Json]) -> Option<Vec<usize>> {
+    let (hx, hy): (Vec<u64>, Vec<u64>) = (x.iter().map(digest).collect(), y.iter().map(digest).collect());
+    if hx == hy {
+        return None;
+    }
+    let mut in_y: HashMap<u64, VecDeque<usize>> = HashMap::new();
+    for (j, &h) in hy.iter().enumerate() {
+        in_y.entry(h).or_default().push_back(j);
+    }
+    let to_y = hx
+        .iter()
+        .map(|h| in_y.get_mut(h).and_then(|q| q.pop_front()))
+        .collect::<Option<Vec<usize>>>()?;
+    // Digests can collide.
+    to_y.iter().zip(x).all(|(&j, v)| same(v, &y[j])).then_some(to_y)
+}
+
+/// Equal as the comparison sees it: key order aside, numbers by exact value. Recursion depth is
+/// bounded by the parser's MAX_DEPTH.
+fn same(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Null, Json::Null) => true,
+        (Json::Bool(p), Json::Bool(q)) => p == q,
+        (Json::Num(p), Json::Num(q)) => p == q,
+        (Json::Str(p), Json::Str(q)) => p == q,
+        (Json::Arr(x), Json::Arr(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (Json::Obj(x), Json::Obj(y)) => {
+            if x.len() != y.len() {
+                return false;
+            }
+            // The k-th occurrence of a key against the k-th on the other side, as the walk does.
+            let mut in_y: HashMap<&str, VecDeque<&Json>> = HashMap::new();
+            for (k, v) in y {
+                in_y.entry(k.as_str()).or_default().push_back(v);
+            }
+            x.iter().all(|(k, v)| {
+                in_y.get_mut(k.as_str())
+                    .and_then(|q| q.pop_front())
+                    .is_some_and(|w| same(v, w))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The field values and evidence for an array reordered as `to_y` says: the first element out
+/// of place, at its index in each input, and both orders.
+fn array_order(x: &[Json], y: &[Json], to_y: &[usize], path: &str) -> ArrayOrder {
+    let k = to_y.iter().enumerate().position(|(i, &j)| i != j).unwrap_or(0);
+    let j = to_y.get(k).copied().unwrap_or(0);
+    let show = |v: Option<&Json>, at: usize| {
+        let v = v.map_or_else(String::new, |v| compact_max(v, MAX_ELEMENT_SHOWN));
+        format!("{}: {v} at [{at}]", show_path(path))
+    };
+    let list = |a: &[Json]| {
+        a.iter()
+            .take(MAX_ORDER_NAMES)
+            .map(|v| compact_max(v, MAX_ORDER_ELEMENT))
+            .collect()
+    };
+    ArrayOrder {
+        field: (show(x.get(k), k), show(y.get(j), j)),
+        orders: (list(x), list(y)),
     }
 }
 
@@ -325,9 +452,14 @@ fn show_path(p: &str) -> String {
 
 /// Compact JSON, keys in document order, cut after MAX_VALUE_CHARS.
 fn compact(v: &Json) -> String {
+    compact_max(v, MAX_VALUE_CHARS)
+}
+
+/// Compact JSON cut after `max` bytes (and '…').
+fn compact_max(v: &Json, max: usize) -> String {
     let mut s = String::new();
-    if !write_json(&mut s, v) {
-        let mut end = MAX_VALUE_CHARS;
+    if !write_json(&mut s, v, max) {
+        let mut end = max;
         while !s.is_char_boundary(end) {
             end -= 1;
         }
@@ -337,8 +469,8 @@ fn compact(v: &Json) -> String {
     s
 }
 
-/// Appends `v`; false once the output passed MAX_VALUE_CHARS (writing stops there).
-fn write_json(s: &mut String, v: &Json) -> bool {
+/// Appends `v`; false once the output passed `max` bytes (writing stops there).
+fn write_json(s: &mut String, v: &Json, max: usize) -> bool {
     match v {
         Json::Null => s.push_str("null"),
         Json::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
@@ -350,7 +482,7 @@ fn write_json(s: &mut String, v: &Json) -> bool {
                 if i > 0 {
                     s.push(',');
                 }
-                if !write_json(s, x) {
+                if !write_json(s, x, max) {
                     return false;
                 }
             }
@@ -364,14 +496,14 @@ fn write_json(s: &mut String, v: &Json) -> bool {
                 }
                 write_str(s, k);
                 s.push(':');
-                if !write_json(s, x) {
+                if !write_json(s, x, max) {
                     return false;
                 }
             }
             s.push('}');
         }
     }
-    s.len() <= MAX_VALUE_CHARS
+    s.len() <= max
 }
 
 fn write_str(s: &mut String, t: &str) {

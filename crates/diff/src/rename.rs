@@ -2,7 +2,9 @@
 //! hash (`libfoo-1a2b3c.so`, `app.3f2a.js`), or moved with a directory named after the build
 //! path. Exact copies pair by digest at any count; similar contents pair by a similarity score,
 //! computed only among few candidates with related names and sizes, so the work stays bounded.
-//! Members left under a renamed directory then pair by their path inside it.
+//! Members left under a renamed directory then pair by their path inside it, and the rest by
+//! names one token apart (`data.tar.xz` and `data.tar.zst`, a hash or build number changed)
+//! when each has exactly one such partner.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -35,7 +37,7 @@ pub struct Renamed {
     pub i: usize,
     pub j: usize,
     /// Content similarity in percent, 100 for identical bytes (only then); `None` when paired by
-    /// its path inside a renamed directory.
+    /// its path inside a renamed directory or by a name one token apart.
     pub similarity: Option<u8>,
 }
 
@@ -55,6 +57,156 @@ pub fn pair_renamed(m1: &[Member], m2: &[Member], removed: &[usize], added: &[us
         out.extend(choose(m1, m2, similar, &mut used1, &mut used2));
     }
     out.extend(moved_with_directory(m1, m2, removed, added, &out, &used1, &used2));
+    let taken1: HashSet<usize> = out.iter().map(|r| r.i).collect();
+    let taken2: HashSet<usize> = out.iter().map(|r| r.j).collect();
+    let r1: Vec<usize> = removed.iter().copied().filter(|i| !taken1.contains(i)).collect();
+    let r2: Vec<usize> = added.iter().copied().filter(|j| !taken2.contains(j)).collect();
+    out.extend(one_token_apart(m1, m2, &r1, &r2));
+    out
+}
+
+/// Most unpaired members per side weighed by [`one_token_apart`] (its index holds one entry per
+/// token of every name).
+const MAX_TOKEN_MEMBERS: usize = 50_000;
+/// Names with more tokens than this are not weighed.
+const MAX_TOKENS: usize = 64;
+
+fn is_separator(c: u8) -> bool {
+    matches!(c, b'/' | b'.' | b'_' | b'-')
+}
+
+/// The byte ranges of a name's tokens: the runs between separators ('/', '.', '_', '-'), empty
+/// ones included, so the separators between them are part of the name's shape.
+fn tokens(name: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (k, &c) in name.as_bytes().iter().enumerate() {
+        if is_separator(c) {
+            out.push((start, k));
+            start = k + 1;
+        }
+    }
+    out.push((start, name.len()));
+    out
+}
+
+/// True when `a` and `b` have the same tokens and separators but for exactly one token, one
+/// that [`may_vary`] in both.
+fn differ_in_one_token(a: &str, b: &str) -> bool {
+    let (ta, tb) = (tokens(a), tokens(b));
+    if ta.len() != tb.len() {
+        return false;
+    }
+    let mut differing = Vec::new();
+    for (k, (&(s1, e1), &(s2, e2))) in ta.iter().zip(&tb).enumerate() {
+        if a[s1..e1] != b[s2..e2] {
+            differing.push(k);
+        }
+        // The separator after the token.
+        if k + 1 < ta.len() && a.as_bytes()[e1] != b.as_bytes()[e2] {
+            return false;
+        }
+    }
+    matches!(differing[..], [k] if may_vary(a, &ta, k) && may_vary(b, &tb, k))
+}
+
+/// Whether token `k` of `name` may be the one that differs in a renamed member: a token with a
+/// digit (a hash, build number, version, random suffix) or the extension (the last token,
+/// after a '.'), and not the name's only non-empty token. Words elsewhere in a name are what
+/// tells one file from another (`doc/new.txt` and `doc/old.txt`, directories `x` and `y`).
+fn may_vary(name: &str, t: &[(usize, usize)], k: usize) -> bool {
+    let (s, e) = t[k];
+    let extension = k + 1 == t.len() && k > 0 && name.as_bytes()[s - 1] == b'.';
+    let digit = name[s..e].bytes().any(|c| c.is_ascii_digit());
+    let other = t.iter().enumerate().any(|(i, &(a, b))| i != k && a < b);
+    (extension || digit) && other
+}
+
+/// For each token of a name that [`may_vary`]: a key for "the name with this token left out"
+/// (the text before and after it), from FNV-1a hashes of every prefix and suffix, so the keys
+/// of a name cost one pass over it. Two names share a key when they differ at most in that one
+/// token (or collide: the pairs found are checked).
+fn token_keys(name: &str) -> Vec<u64> {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    let b = name.as_bytes();
+    let mut prefix = Vec::with_capacity(b.len() + 1);
+    let mut h = BASIS;
+    prefix.push(h);
+    for &c in b {
+        h = (h ^ u64::from(c)).wrapping_mul(PRIME);
+        prefix.push(h);
+    }
+    let mut suffix = vec![BASIS; b.len() + 1];
+    for k in (0..b.len()).rev() {
+        suffix[k] = (suffix[k + 1] ^ u64::from(b[k])).wrapping_mul(PRIME);
+    }
+    let t = tokens(name);
+    (0..t.len())
+        .filter(|&k| may_vary(name, &t, k))
+        .map(|k| {
+            let (s, e) = t[k];
+            let mut k = DefaultHasher::new();
+            k.write_u64(prefix[s]);
+            k.write_u64(suffix[e]);
+            k.write_usize(s);
+            k.write_usize(b.len() - e);
+            k.finish()
+        })
+        .collect()
+}
+
+/// Members whose names are one token apart (same number of tokens, same separators, one token
+/// at the same position different, one that [`may_vary`] on both sides) pair when each is the
+/// other's only such candidate: a compression suffix changed (`data.tar.xz`, `data.tar.zst`),
+/// a random or build suffix (`.gnu.lto_main.0.1a2b...`), a build directory (`build-1234/x.o`).
+/// Content is not looked at; the kinds must agree.
+fn one_token_apart(m1: &[Member], m2: &[Member], removed: &[usize], added: &[usize]) -> Vec<Renamed> {
+    if removed.is_empty() || added.is_empty() || removed.len() > MAX_TOKEN_MEMBERS || added.len() > MAX_TOKEN_MEMBERS {
+        return Vec::new();
+    }
+    // Key → the one member with it (`Some`), or several (`None`).
+    let index = |m: &[Member], idx: &[usize]| {
+        let mut map: HashMap<u64, Option<usize>> = HashMap::new();
+        for &k in idx {
+            let name = m[k].name.as_str();
+            if tokens(name).len() > MAX_TOKENS {
+                continue;
+            }
+            for key in token_keys(name) {
+                map.entry(key).and_modify(|v| *v = None).or_insert(Some(k));
+            }
+        }
+        map
+    };
+    // The one candidate of each member on the other side, if it has exactly one.
+    let only = |m: &[Member], k: usize, other: &HashMap<u64, Option<usize>>| -> Option<usize> {
+        let name = m[k].name.as_str();
+        if tokens(name).len() > MAX_TOKENS {
+            return None;
+        }
+        let mut found = None;
+        for key in token_keys(name) {
+            match other.get(&key) {
+                None => {}
+                Some(None) => return None,
+                Some(Some(c)) if found.is_some_and(|f| f != *c) => return None,
+                Some(&c) => found = c,
+            }
+        }
+        found
+    };
+    let (i1, i2) = (index(m1, removed), index(m2, added));
+    let mut out = Vec::new();
+    for &i in removed {
+        let Some(j) = only(m1, i, &i2) else { continue };
+        if only(m2, j, &i1) == Some(i)
+            && m1[i].kind.label() == m2[j].kind.label()
+            && differ_in_one_token(&m1[i].name, &m2[j].name)
+        {
+            out.push(Renamed { i, j, similarity: None });
+        }
+    }
     out
 }
 
@@ -457,6 +609,31 @@ mod tests {
                 (x >> 24) as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn names_one_token_apart() {
+        assert!(differ_in_one_token("data.tar.xz", "data.tar.zst"));
+        assert!(differ_in_one_token(
+            ".gnu.lto_main.0.1a2b3c4d5e6f7a8b",
+            ".gnu.lto_main.0.9f8e7d6c5b4a3928"
+        ));
+        assert!(differ_in_one_token("build-1234/x.o", "build-5678/x.o"));
+        assert!(!differ_in_one_token("data.tar.xz", "data.tar.xz"));
+        assert!(!differ_in_one_token("data.tar.xz", "data-tar.zst"));
+        assert!(!differ_in_one_token("control.tar.xz", "data.tar.zst"));
+        assert!(!differ_in_one_token("a.b", "a.b.c"));
+        assert!(!differ_in_one_token("doc/new.txt", "doc/old.txt"));
+        // Keys are only made for tokens that may vary: the extension, tokens with digits.
+        let keys = |n: &str| token_keys(n);
+        let shared = |a: &str, b: &str| keys(a).iter().filter(|k| keys(b).contains(k)).count();
+        assert_eq!(shared("data.tar.xz", "data.tar.zst"), 1);
+        assert_eq!(shared("build-1234/x.o", "build-5678/x.o"), 1);
+        assert_eq!(shared(".gnu.lto_main.0.1a2b3c4d", ".gnu.lto_main.0.9f8e7d6c"), 1);
+        assert_eq!(shared("control.tar.xz", "data.tar.zst"), 0);
+        assert_eq!(shared("doc/new.txt", "doc/old.txt"), 0);
+        assert_eq!(shared("one", "two"), 0);
+        assert_eq!(shared("v1", "v2"), 0);
     }
 
     #[test]

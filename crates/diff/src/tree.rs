@@ -93,14 +93,22 @@ pub struct Difference {
 /// the bytes are at hand (the tree holds no content). Empty where the engine did not gather them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Evidence {
-    /// For each listed byte range (as `byte_ranges`): the printable string that holds its start
-    /// in each input, whole (bounded by a NUL or other non-printable byte, at most
-    /// [`RANGE_STRING_MAX`] bytes), so a date or path cut by the range is read as one token.
+    /// For each listed byte range (as `byte_ranges`, same order): the printable string (ASCII
+    /// 0x20..=0x7e and tab) that holds its start offset in each input, whole: from up to
+    /// `RANGE_STRING_MAX / 2` bytes before the offset to the first other byte (a NUL) after
+    /// it, at most [`RANGE_STRING_MAX`] bytes, so a date or path cut by the range is read as
+    /// one token. Where the byte at the offset is not printable (or past the end): the
+    /// printable run ending right before it, maybe empty.
     pub range_strings: Vec<(String, String)>,
-    /// For each listed byte range of equal length on both sides: the distinct differences
-    /// (second minus first) of the little-endian 2-, 4- and 8-byte words that cover it, so a
-    /// displacement or offset moved by k bytes can be recognised.
-    pub range_deltas: Vec<Vec<i64>>,
+    /// For each listed byte range (same order), per run of differing bytes inside it (a range
+    /// merges changes up to 16 bytes apart; a run is a maximal stretch of differing bytes, the
+    /// first 64 runs within the range's first 4 KiB): the distinct differences, sorted, of the
+    /// little-endian 2-, 4- and 8-byte words that cover the whole run (each window start `s`
+    /// with `s <= run start` and `s + width >= run end`, inside both inputs), second input
+    /// minus first, wrapped and sign-extended from the word's width, so a displacement or
+    /// offset moved by k bytes can be recognised. Empty for a run longer than 8 bytes; no runs
+    /// for a range of unequal lengths on the two sides.
+    pub range_deltas: Vec<Vec<Vec<i64>>>,
     /// Digests of each side's bytes (as stored in the parent) when they differ and are small
     /// enough to hash: a checksum written elsewhere can be checked against them.
     pub digests: Option<Box<[Digests; 2]>>,
