@@ -85,7 +85,9 @@ pub fn fix(id: &str, context: &str) -> &'static str {
             "set SOURCE_DATE_EPOCH for xorriso (>= 1.4.6) and clamp file mtimes: touch -d @$SOURCE_DATE_EPOCH"
         }
         (TIMESTAMP, "gzip") => "gzip -n (no name or time in the header)",
-        (TIMESTAMP, "ar") => "ar D (deterministic: zero times, owners and modes)",
+        (TIMESTAMP, "ar") => {
+            "set SOURCE_DATE_EPOCH (dpkg-deb then clamps member times to it); for other ar archives: ar D (zero times, owners and modes)"
+        }
         (TIMESTAMP, "pyc") => {
             "compile with SOURCE_DATE_EPOCH set (py_compile then writes checked-hash pycs, Python >= 3.7), or python3 -m compileall --invalidation-mode checked-hash"
         }

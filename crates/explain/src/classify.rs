@@ -20,6 +20,7 @@ struct Patterns {
     random: Regex,
     version: Regex,
     host: Regex,
+    user: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -56,13 +57,18 @@ fn patterns() -> &'static Patterns {
             .expect("random pattern"),
             // A name, a separator, a version: requests==2.31.0, libfoo-1.2.3, Version: 1.0, (Debian 12.2.0-14)
             version: Regex::new(
-                r#"[A-Za-z][A-Za-z0-9+._-]*?(?:==|>=|<=|~=|@|-|_|\s*[:=]\s*|\s+|\s*\()\s*"?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~]+)?)"#,
+                r#"[A-Za-z][A-Za-z0-9+._-]*?(?:==|>=|<=|~=|@|-|_|/|\s*[:=]\s*|\s+|\s*\()\s*["']?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)|^\s*["']?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)["']?\s*$"#,
             )
             .expect("version pattern"),
             host: Regex::new(
-                r"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|\b(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*([a-z0-9][a-z0-9.-]*)",
+                r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)"#,
             )
             .expect("host pattern"),
+            // Who built it: "compiled by alice", BUILD_USER = "bob", "Packager: carol".
+            user: Regex::new(
+                r#"(?i)(?:\b|_)(?:compiled by|built by|build(?:ing)?[ _-]?user|user(?:name)?|login|packager|logname)\s*[:=]?\s*["'(]?([a-z_][a-z0-9_.-]*)"#,
+            )
+            .expect("user pattern"),
         }
     })
 }
@@ -135,7 +141,7 @@ pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
             .captures_iter(s)
             .filter(|c| {
                 // Not an IPv4 address.
-                let v = c.get(1).map_or("", |m| m.as_str());
+                let v = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
                 !(v.split('.').count() == 4
                     && v.split('.')
                         .all(|x| x.len() <= 3 && x.bytes().all(|c| c.is_ascii_digit())))
@@ -159,13 +165,14 @@ pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
             .map(|m| m.range())
             .collect()
     };
-    let classes: [Class; 6] = [
+    let classes: [Class; 7] = [
         (BUILD_PATH, paths(a, &known.build_dirs1), paths(b, &known.build_dirs2)),
         (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
         (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
         (RANDOMNESS, randoms(a), randoms(b)),
         (INPUT_VERSION, versions(a), versions(b)),
         (HOSTNAME, groups(&p.host, a), groups(&p.host, b)),
+        (USER_GROUP, groups(&p.user, a), groups(&p.user, b)),
     ];
     let mut found: Vec<&'static str> = Vec::new();
     for (ra, rb) in &regions {
@@ -458,6 +465,28 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
     })
 }
 
+/// The cause of two orders of the same names: `LOCALE` when one is bytewise (LC_ALL=C) order
+/// and the other a locale's collation (case and punctuation ignored), else `FILE_ORDER`;
+/// `None` when the names are not the same.
+pub fn order_cause(x: &[String], y: &[String]) -> Option<&'static str> {
+    let (mut sx, mut sy) = (x.to_vec(), y.to_vec());
+    sx.sort_unstable();
+    sy.sort_unstable();
+    if sx != sy || x == y {
+        return None;
+    }
+    let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let collated = |v: &[String]| v.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
+    let locale = (bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x));
+    Some(if locale { LOCALE } else { FILE_ORDER })
+}
+
 /// The bytes of both sides in each block of a hex diff ("@@ offset 0x.. @@" then "-"/"+" lines
 /// "OFFSET: hex...  ascii"), as strings: printable ASCII kept, other bytes mapped to distinct
 /// non-word characters so they still compare but never join a token.
@@ -547,6 +576,24 @@ mod tests {
         );
         assert_eq!(c("link -> /usr/lib/a", "link -> /usr/lib/b"), None);
         assert_eq!(c("workers = 4", "workers = 5"), None);
+    }
+
+    #[test]
+    fn versions_hosts_and_users_in_their_usual_forms() {
+        assert_eq!(c("Version: 1.5.4+dfsg2-5", "Version: 1.5.4+dfsg2-5+deb12u1"), Some(INPUT_VERSION));
+        assert_eq!(c("1.2.3", "1.2.4"), Some(INPUT_VERSION));
+        assert_eq!(c("libfoo/1.2.3", "libfoo/1.2.4"), Some(INPUT_VERSION));
+        assert_eq!(c("BUILD_HOST = \"alpha\"", "BUILD_HOST = \"beta\""), Some(HOSTNAME));
+        assert_eq!(c("compiled by alice", "compiled by bob"), Some(USER_GROUP));
+        assert_eq!(c("#define BUILD_USER \"carol\"", "#define BUILD_USER \"dave\""), Some(USER_GROUP));
+    }
+
+    #[test]
+    fn orders() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(order_cause(&v(&["B", "a", "c"]), &v(&["a", "B", "c"])), Some(LOCALE));
+        assert_eq!(order_cause(&v(&["a", "c", "b"]), &v(&["a", "b", "c"])), Some(FILE_ORDER));
+        assert_eq!(order_cause(&v(&["a", "b"]), &v(&["a", "c"])), None);
     }
 
     #[test]

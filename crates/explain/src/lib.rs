@@ -17,7 +17,9 @@
 #![forbid(unsafe_code)]
 
 pub mod causes;
+mod checks;
 mod classify;
+pub mod seealso;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -55,6 +57,10 @@ pub struct Cause {
     pub fix: String,
     /// Some of the paths concerned (at most 10).
     pub paths: Vec<String>,
+    /// reproducible-builds.org issue types this cause matches (their pages list the Debian
+    /// packages known to have it): see [`seealso::issue_url`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub see_also: Vec<String>,
     /// Timestamps against SOURCE_DATE_EPOCH, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_date_epoch: Option<EpochCheck>,
@@ -99,6 +105,11 @@ struct Unit {
     in_elf: Option<Vec<usize>>,
     /// A Mode field's two values.
     modes: Option<(u32, u32)>,
+    /// A changed value that may be a checksum of other content: checked once the whole tree is
+    /// walked (see `checks::digests`).
+    pending: Option<Box<checks::Pending>>,
+    /// For content seen as bytes: which listed byte ranges this unit stands for.
+    ranges: Vec<usize>,
 }
 
 /// The explanation of one comparison.
@@ -131,8 +142,11 @@ pub fn explain(d: &Difference, cfg: &Config) -> Explanation {
     };
     w.node(d, &mut Vec::new(), &mut Vec::new(), "", None);
     let mut units = w.units;
+    checks::digests(d, &mut units);
+    checks::shifts(d, &mut units);
     link_elf(&mut units);
     link_derived(d, &mut units);
+    checks::versions(&mut units);
     if units.iter().all(|u| u.derived) {
         // Nothing else differs: what would be derived is the difference itself.
         for u in &mut units {
@@ -332,6 +346,8 @@ impl Walker {
             times: None,
             in_elf: None,
             modes: None,
+            pending: None,
+            ranges: Vec::new(),
         });
         self.units.last_mut().expect("just pushed")
     }
@@ -471,8 +487,17 @@ impl Walker {
             let u = w.push(at, path, part, cause, ctx, evidence.clone());
             u.derived = true;
         };
-        if name == "member-order" {
-            self.push(at, path, part, FILE_ORDER, own_fmt, evidence);
+        if name == "member-order" || name == "json-array-order" {
+            // The same names in another order: a locale's collation against bytewise order, or
+            // just another order (readdir, hash order).
+            let cause = d
+                .evidence
+                .orders
+                .as_deref()
+                .and_then(|(x, y)| classify::order_cause(x, y))
+                .unwrap_or(FILE_ORDER);
+            let ctx = if name == "member-order" { own_fmt } else { "json" };
+            self.push(at, path, part, cause, ctx, evidence);
             return;
         }
         if name == "json-key-order" {
@@ -572,7 +597,10 @@ impl Walker {
                 // zip's extra fields hold the extended timestamps.
                 self.push(at, path, part, TIMESTAMP, ctx, evidence);
             }
-            Some(Value::Text(_)) if name.contains("time") || name.contains("date") => {
+            Some(Value::Text(_) | Value::Int(_) | Value::Hex(_))
+                if lf.contains("time") || lf.contains("date") || lf.contains("nsec") =>
+            {
+                // Sub-second parts and extended forms of a time (mtime-nsec, mtime-ext).
                 self.push(at, path, part, TIMESTAMP, ctx, evidence);
             }
             Some(Value::Text(_)) if !matches!(name, "type" | "format") => {
@@ -612,36 +640,7 @@ impl Walker {
                 );
                 return;
             }
-            let mut found: Vec<(&'static str, String)> = Vec::new();
-            let sizes = match (d.size1, d.size2) {
-                (Some(x), Some(y)) if x != y => format!(", size {x} → {y}"),
-                _ => String::new(),
-            };
-            for (k, (a, b)) in hex_blocks(u).iter().take(3).enumerate() {
-                let ev = match classify(a, b, &self.known) {
-                    Some(cause) => (cause, format!("{path}: bytes {}", excerpt(&readable(a), &readable(b)))),
-                    None => {
-                        let at = d
-                            .byte_ranges
-                            .get(k)
-                            .map(|r| format!(" at {:#x}", r.offset))
-                            .unwrap_or_default();
-                        let n = d.byte_range_count;
-                        (
-                            CONTENT,
-                            format!(
-                                "{path}: {n} changed byte range{}{at}{sizes}",
-                                if n == 1 { "" } else { "s" }
-                            ),
-                        )
-                    }
-                };
-                found.push(ev);
-            }
-            if found.is_empty() {
-                found.push((CONTENT, format!("{path}: {} changed byte ranges", d.byte_range_count)));
-            }
-            self.content_units(at, path, found, if own_fmt.is_empty() { "bytes" } else { own_fmt });
+            self.byte_content(d, u, at, path, if own_fmt.is_empty() { "bytes" } else { own_fmt });
             return;
         }
         let lines = parse_unified(u);
@@ -664,7 +663,19 @@ impl Walker {
             } else {
                 classify(a, b, &self.known).unwrap_or(CONTENT)
             };
-            found.push((cause, format!("{path}: {}", excerpt(a, b))));
+            let ev = format!("{path}: {}", excerpt(a, b));
+            // A line that names a digest (md5sums, RECORD, SHA256SUMS, .buildinfo): derived when
+            // the new value is the digest of content that changed, checked after the walk.
+            if let Some(p) = (cause != BUILD_ID)
+                .then(|| checks::Pending::from_text(a, b, cause, "text"))
+                .flatten()
+            {
+                let u = self.push(at, path, Part::Content, CHECKSUM, "text", ev);
+                u.derived = true;
+                u.pending = Some(Box::new(p));
+                continue;
+            }
+            found.push((cause, ev));
         }
         for l in lines.removed.iter().take(3) {
             found.push((CONTENT, format!("{path}: line removed: {:?}", l.trim())));
@@ -672,10 +683,97 @@ impl Walker {
         for l in lines.added.iter().take(3) {
             found.push((CONTENT, format!("{path}: line added: {:?}", l.trim())));
         }
-        if found.is_empty() {
+        if found.is_empty() && self.units.last().is_none_or(|u| u.node != at) {
             found.push((CONTENT, format!("{path}: content differs")));
         }
         self.content_units(at, path, found, "text");
+    }
+
+    /// Changed bytes: each listed range read as the whole strings that hold it on both sides
+    /// (or, without them, as the hex rows shown), classified; a string that grew or shrank
+    /// moves every later byte of the node, so the ranges after it follow from it.
+    fn byte_content(&mut self, d: &Difference, u: &str, at: &[usize], path: &str, ctx: &'static str) {
+        const MAX_CLASSIFIED: usize = 8;
+        let strings: Vec<(String, String)> =
+            if d.evidence.range_strings.len() == d.byte_ranges.len() && !d.evidence.range_strings.is_empty() {
+                d.evidence.range_strings.clone()
+            } else {
+                hex_blocks(u)
+            };
+        let bytes = checks::range_bytes(u, &d.byte_ranges);
+        let sizes = match (d.size1, d.size2) {
+            (Some(x), Some(y)) if x != y => format!(", size {x} → {y}"),
+            _ => String::new(),
+        };
+        let n = d.byte_range_count;
+        let mut found: Vec<(&'static str, String, usize)> = Vec::new();
+        let listed = d.byte_ranges.len().max(strings.len().min(1));
+        for k in 0..listed.min(MAX_CLASSIFIED) {
+            let (a, b) = strings.get(k).cloned().unwrap_or_default();
+            let cause = classify(&a, &b, &self.known);
+            let offset = d
+                .byte_ranges
+                .get(k)
+                .map(|r| format!(" at {:#x}", r.offset))
+                .unwrap_or_default();
+            let ev = match cause {
+                Some(_) => format!("{path}: bytes{offset} {}", excerpt(&readable(&a), &readable(&b))),
+                None => format!(
+                    "{path}: {n} changed byte range{}{offset}{sizes}",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
+            if let Some(p) = bytes
+                .get(k)
+                .and_then(|(x, y)| checks::Pending::from_bytes(x, y, cause.unwrap_or(CONTENT), ctx))
+            {
+                let u = self.push(at, path, Part::Content, CHECKSUM, ctx, ev);
+                u.derived = true;
+                u.pending = Some(Box::new(p));
+                u.ranges = vec![k];
+                continue;
+            }
+            let grew = a.chars().count() != b.chars().count();
+            found.push((cause.unwrap_or(CONTENT), ev, k));
+            if let (Some(cause), true) = (cause, grew) {
+                // Everything after a string that changed length sits elsewhere in the second
+                // input: the later ranges are that move, not changes of their own.
+                if n > k + 1 {
+                    let u = self.push(
+                        at,
+                        path,
+                        Part::Content,
+                        OFFSET_SHIFT,
+                        ctx,
+                        format!(
+                            "{path}: {} later changed byte ranges, moved by the string that changed length",
+                            n - k - 1
+                        ),
+                    );
+                    u.derived = true;
+                    u.derived_from = Some(path.to_string());
+                    u.root = Some(cause);
+                }
+                break;
+            }
+        }
+        if found.is_empty() && self.units.last().is_none_or(|u| u.node != at) {
+            found.push((CONTENT, format!("{path}: {n} changed byte ranges"), 0));
+        }
+        // One unit per cause, standing for its ranges.
+        let mut seen: Vec<&'static str> = Vec::new();
+        let mut ranges: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+        for (cause, _, k) in &found {
+            ranges.entry(cause).or_default().push(*k);
+        }
+        for (cause, ev, _) in found {
+            if !seen.contains(&cause) {
+                seen.push(cause);
+                let c = if cause == BUILD_ID { "elf" } else { ctx };
+                let u = self.push(at, path, Part::Content, cause, c, ev);
+                u.ranges = ranges.remove(cause).unwrap_or_default();
+            }
+        }
     }
 
     /// One unit per kind of change found in a node's content (a text with a date and a real
@@ -962,6 +1060,16 @@ fn aggregate(units: &[Unit], cfg: &Config) -> Vec<Cause> {
                 }
             }
         }
+        let mut see_also: Vec<String> = Vec::new();
+        if !derived {
+            for u in &us {
+                for name in seealso::see_also(id, u.context) {
+                    if !see_also.iter().any(|s| s == name) && see_also.len() < 3 {
+                        see_also.push(name.to_string());
+                    }
+                }
+            }
+        }
         let mut paths: Vec<String> = Vec::new();
         for u in &us {
             if paths.len() >= 10 {
@@ -988,6 +1096,7 @@ fn aggregate(units: &[Unit], cfg: &Config) -> Vec<Cause> {
             evidence,
             fix: fixes.join("; "),
             paths,
+            see_also,
             source_date_epoch: check,
         });
     }

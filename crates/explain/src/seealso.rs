@@ -92,38 +92,24 @@ pub fn see_also(cause: &str, context: &str) -> &'static [&'static str] {
         ("timestamp", "gzip") => &["timestamps_in_gzip_headers"],
         ("timestamp", "ar") => &["timestamps_in_static_libraries"],
         ("timestamp", "png") => &["timestamps_in_png"],
-        // The only zip-timestamp issue type seen: "epub files are zip files, and hence have a
-        // timestamp in them".
-        ("timestamp", "zip") => &["timestamps_in_epub"],
         // __DATE__/__TIME__, which GCC >= 7 takes from SOURCE_DATE_EPOCH (see causes::fix).
         ("timestamp", "elf" | "text" | "bytes") => &["timestamps_from_cpp_macros"],
 
         // "Timestamps in files processed by zip/unzip have timezone variations."
         ("timezone", "zip") => &["timestamps_difference_by_unzip"],
-        // cmake's TIMESTAMP respects SOURCE_DATE_EPOCH but uses the local time zone.
-        ("timezone", "text") => &["timestamps_in_cmake"],
 
         ("file-order", "ar") => &["random_order_in_static_libraries"],
         // An unsorted `find` listing written to a file.
         ("file-order", "text") => &["random_order_in_md5sums"],
-        // A json index with entries in random order; "needs sort_keys=True".
-        ("file-order" | "randomness", "json") => &["randomness_in_documentation_generated_by_sphinx"],
-
-        ("locale", "text") => &["different_encoding_in_html_by_docbook_xsl"],
 
         ("build-path", "elf") => &["gcc_captures_build_path", "captures_build_path", "records_build_flags"],
         ("build-path", _) => &["captures_build_path"],
 
         ("user-group", "tar") => &["users_and_groups_in_tarball"],
-        ("user-group", "zip") => &["user_in_java_jar_manifest"],
         ("user-group", "text") => &["user_hostname_manually_added_requiring_further_investigation"],
 
         ("permissions", _) => &["different_due_to_umask"],
 
-        ("hostname", "zip") => &[
-            "implementation_version_in_java_manifest_mf",
-            "user_hostname_manually_added_requiring_further_investigation",
-        ],
         ("hostname", _) => &["user_hostname_manually_added_requiring_further_investigation"],
 
         ("build-id", _) => &[

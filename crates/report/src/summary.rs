@@ -60,6 +60,12 @@ pub fn render_summary(e: &Explanation, hidden: &[String], style: Style) -> Strin
         if !c.fix.is_empty() {
             let _ = writeln!(out, "{indent}{}", p.paint("32", &format!("fix: {}", c.fix)));
         }
+        if let Some(first) = c.see_also.first() {
+            // One link is enough to find the others from its page.
+            let names = c.see_also.join(", ");
+            let url = reproscope_explain::seealso::issue_url(first);
+            let _ = writeln!(out, "{indent}{}", p.paint("2", &format!("see also: {names} ({url})")));
+        }
     }
     if !derived.is_empty() {
         let _ = writeln!(

@@ -1,0 +1,498 @@
+//! Rules that need the whole tree: a change is derived only when a check confirms it follows
+//! from another one, never by guess.
+//! - [`digests`]: a changed digest or checksum (a line of `md5sums`, `RECORD`, `SHA256SUMS`, a
+//!   `.buildinfo`, a CRC in a binary) whose new value is the digest of content that changed
+//!   elsewhere in the tree follows from that content.
+//! - [`shifts`]: bytes that changed only because something earlier in the same file grew or
+//!   shrank (displacements, offsets, relocation addends, table entries) move by exactly that
+//!   growth, as the differences of the words that hold them show.
+//! - [`versions`]: a version change claims the content changes as its consequences, so the root
+//!   cause ranks first.
+
+use std::collections::{BTreeSet, HashMap};
+
+use reproscope_diff::{ByteRange, Change, Difference};
+use reproscope_formats::Value;
+
+use crate::causes::*;
+use crate::{Part, Unit};
+
+/// A changed value that may be a digest of other content.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// Candidate digests (raw bytes) in the second input and in the first.
+    new: Vec<Vec<u8>>,
+    old: Vec<Vec<u8>>,
+    /// Names next to them ("usr/bin/xz"), for a weaker link when the content was too large to
+    /// hash.
+    named: Vec<String>,
+    /// The cause the change gets when no check confirms it.
+    fallback: &'static str,
+    fallback_ctx: &'static str,
+}
+
+/// Digest lengths in bytes: CRC-32, MD5, SHA-1, SHA-256, SHA-512.
+const DIGEST_LENGTHS: [usize; 5] = [4, 16, 20, 32, 64];
+
+fn hex_value(t: &str) -> Option<Vec<u8>> {
+    if !t.len().is_multiple_of(2) || !t.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// Base64 (standard or URL-safe, padding optional), as wheel `RECORD` files write SHA-256.
+fn base64_value(t: &str) -> Option<Vec<u8>> {
+    let t = t.trim_end_matches('=');
+    let mut out = Vec::with_capacity(t.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in t.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The digests a line may hold: hex runs of a digest's length, and base64 runs that decode to
+/// one (after `=` or on their own); and the other words of the line, which may name the file.
+fn line_digests(line: &str) -> (Vec<Vec<u8>>, Vec<String>) {
+    let mut digests = Vec::new();
+    let mut names = Vec::new();
+    for word in line.split(|c: char| c.is_whitespace() || c == ',' || c == '"' || c == '\'') {
+        let word = word.trim_start_matches('*');
+        if word.is_empty() {
+            continue;
+        }
+        // "sha256=..." (RECORD), "SHA256 (file) = ..." (BSD style) give the value after '='.
+        let value = word.rsplit_once('=').map_or(word, |(_, v)| v);
+        let value = if value.is_empty() { word } else { value };
+        let d = hex_value(value)
+            .filter(|d| DIGEST_LENGTHS[1..].contains(&d.len()))
+            .or_else(|| {
+                (value.len() >= 22 && word.contains('='))
+                    .then(|| base64_value(value))
+                    .flatten()
+                    .filter(|d| DIGEST_LENGTHS[1..].contains(&d.len()))
+            });
+        match d {
+            Some(d) => digests.push(d),
+            None if word.contains('/') || word.contains('.') => {
+                names.push(word.trim_start_matches("./").trim_start_matches('/').to_string());
+            }
+            None => {}
+        }
+    }
+    (digests, names)
+}
+
+impl Pending {
+    /// A changed text line holding a digest that changed, if it is one.
+    pub fn from_text(a: &str, b: &str, fallback: &'static str, ctx: &'static str) -> Option<Pending> {
+        let (old, _) = line_digests(a);
+        let (new, named) = line_digests(b);
+        let new: Vec<Vec<u8>> = new.into_iter().filter(|d| !old.contains(d)).collect();
+        if new.is_empty() {
+            return None;
+        }
+        Some(Pending {
+            new,
+            old,
+            named,
+            fallback,
+            fallback_ctx: ctx,
+        })
+    }
+
+    /// A changed byte range that may hold a digest: every window of a digest's length over it.
+    pub fn from_bytes(a: &[u8], b: &[u8], fallback: &'static str, ctx: &'static str) -> Option<Pending> {
+        if a.is_empty() || b.is_empty() || a.len() != b.len() || a.len() > 2 * 64 {
+            return None;
+        }
+        let windows = |s: &[u8]| -> Vec<Vec<u8>> {
+            let mut out = Vec::new();
+            for len in DIGEST_LENGTHS {
+                // The range is the changed bytes with a little context: windows that hold
+                // most of it.
+                for w in s.windows(len) {
+                    out.push(w.to_vec());
+                }
+            }
+            out
+        };
+        Some(Pending {
+            new: windows(b),
+            old: windows(a),
+            named: Vec::new(),
+            fallback,
+            fallback_ctx: ctx,
+        })
+    }
+}
+
+/// The bytes of each listed range on both sides, as far as the hex rows of the unified diff
+/// show them (the first few ranges; empty when not shown).
+pub fn range_bytes(u: &str, ranges: &[ByteRange]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut rows: [HashMap<u64, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
+    for line in u.lines() {
+        let side = match line.as_bytes().first() {
+            Some(b'-') => 0,
+            Some(b'+') => 1,
+            _ => continue,
+        };
+        let Some((off, rest)) = line[1..].split_once(": ") else {
+            continue;
+        };
+        let Ok(off) = u64::from_str_radix(off, 16) else {
+            continue;
+        };
+        let hex: String = rest.chars().take(40).filter(|c| c.is_ascii_hexdigit()).collect();
+        if let Some(v) = hex_value(&hex) {
+            rows[side].insert(off, v);
+        }
+    }
+    let get = |side: usize, off: u64, len: u64| -> Vec<u8> {
+        let mut out = Vec::new();
+        for o in off..off.saturating_add(len.min(256)) {
+            match rows[side].get(&(o & !15)).and_then(|r| r.get((o & 15) as usize)) {
+                Some(&b) => out.push(b),
+                None => return Vec::new(),
+            }
+        }
+        out
+    };
+    ranges
+        .iter()
+        .map(|r| (get(0, r.offset, r.len1), get(1, r.offset, r.len2)))
+        .collect()
+}
+
+fn hex_string(v: &[u8]) -> String {
+    v.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs of at least 16 hex digits in a string, lower-cased.
+fn hex_runs(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|r| r.len() >= 16)
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// Every node with its path (as units name them) and tree position.
+fn nodes(d: &Difference) -> Vec<(Vec<usize>, String, &Difference)> {
+    fn go<'a>(d: &'a Difference, at: &mut Vec<usize>, path: &str, out: &mut Vec<(Vec<usize>, String, &'a Difference)>) {
+        out.push((at.clone(), path.to_string(), d));
+        for (i, c) in d.details.iter().enumerate() {
+            at.push(i);
+            let name = if c.change == Change::Added {
+                &c.source2
+            } else {
+                &c.source1
+            };
+            let p = if at.len() == 1 {
+                name.clone()
+            } else {
+                format!("{path}/{name}")
+            };
+            go(c, at, &p, out);
+            at.pop();
+        }
+    }
+    let mut out = Vec::new();
+    go(d, &mut Vec::new(), &d.source1, &mut out);
+    out
+}
+
+/// The main cause of the changes at or below `node`: what a change derived from it follows.
+fn main_cause(units: &[Unit], node: &[usize]) -> Option<&'static str> {
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for u in units.iter().filter(|u| !u.derived && u.node.starts_with(node)) {
+        *counts.entry(u.cause).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .min_by_key(|(c, n)| (!is_real(c), std::cmp::Reverse(*n), ALL.iter().position(|x| x == c)))
+        .map(|(c, _)| c)
+}
+
+/// Resolves pending digests: derived from the node whose bytes they are the digest of (the
+/// second input's digest, and the first's when it is known), else from a changed node named on
+/// the line when that node was too large to hash; otherwise the change keeps its own cause.
+pub fn digests(d: &Difference, units: &mut [Unit]) {
+    let all = nodes(d);
+    // Build IDs of the second input, by node: a debug link, a `Build-Ids:` line or a debug
+    // file's name made of one follows from it.
+    let mut build_ids: Vec<(String, usize)> = Vec::new();
+    for (k, (_, _, n)) in all.iter().enumerate() {
+        for f in n.fields.iter().filter(|f| f.name.ends_with("build-id")) {
+            if let Some(v) = &f.after {
+                build_ids.push((v.to_string().to_ascii_lowercase(), k));
+            }
+        }
+    }
+    let build_id_of = |s: &str| -> Option<usize> {
+        hex_runs(s)
+            .into_iter()
+            .find_map(|h| build_ids.iter().find(|(id, _)| id.contains(&h)).map(|(_, k)| *k))
+    };
+    // Digest bytes (and CRC-32 in both byte orders) of each side → the node.
+    let mut by_digest: [HashMap<Vec<u8>, usize>; 2] = [HashMap::new(), HashMap::new()];
+    for (k, (_, _, n)) in all.iter().enumerate() {
+        if let Some(ds) = &n.evidence.digests {
+            for (side, g) in ds.iter().enumerate() {
+                for v in [
+                    g.md5.to_vec(),
+                    g.sha1.to_vec(),
+                    g.sha256.to_vec(),
+                    g.sha512.clone(),
+                    g.crc32.to_le_bytes().to_vec(),
+                    g.crc32.to_be_bytes().to_vec(),
+                ] {
+                    by_digest[side].entry(v).or_insert(k);
+                }
+            }
+        }
+    }
+    let changed = |n: &Difference| n.change != Change::Changed || n.has_own_change() || !n.details.is_empty();
+    let snapshot: Vec<(Vec<usize>, Option<&'static str>)> = all
+        .iter()
+        .map(|(at, _, _)| (at.clone(), main_cause(units, at)))
+        .collect();
+    for u in units.iter_mut() {
+        if !u.derived && u.cause != BUILD_ID && !build_ids.is_empty() {
+            // What the second input shows: the field's value, or the strings of the ranges.
+            let node = all.iter().find(|(at, _, _)| *at == u.node).map(|(_, _, n)| *n);
+            let shown: Vec<String> = match (u.part, node) {
+                (Part::Field(i), Some(n)) => n
+                    .fields
+                    .get(i)
+                    .filter(|f| !f.name.ends_with("build-id"))
+                    .and_then(|f| f.after.as_ref())
+                    .map(|v| vec![v.to_string()])
+                    .unwrap_or_default(),
+                (Part::Content, Some(n)) => u
+                    .ranges
+                    .iter()
+                    .filter_map(|&r| n.evidence.range_strings.get(r).map(|s| s.1.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !shown.is_empty() {
+                if let Some(k) = shown
+                    .iter()
+                    .map(|s| build_id_of(s))
+                    .collect::<Option<Vec<usize>>>()
+                    .and_then(|v| v.first().copied())
+                {
+                    u.derived = true;
+                    u.cause = BUILD_ID;
+                    u.derived_from = Some(all[k].1.clone());
+                    u.root = snapshot[k].1;
+                }
+            }
+        }
+        let Some(p) = u.pending.take() else { continue };
+        let confirmed = p
+            .new
+            .iter()
+            .filter_map(|v| by_digest[1].get(v))
+            .find(|&&k| {
+                all[k].0 != u.node && (p.old.is_empty() || p.old.iter().any(|o| by_digest[0].get(o) == Some(&k)))
+            })
+            .or_else(|| {
+                p.new
+                    .iter()
+                    .filter_map(|v| by_digest[1].get(v))
+                    .find(|&&k| all[k].0 != u.node)
+            })
+            .copied();
+        // Too large to hash: a changed node named on the line, without digests of its own.
+        let named = || {
+            p.named.iter().find_map(|name| {
+                all.iter().position(|(at, path, n)| {
+                    *at != u.node
+                        && n.evidence.digests.is_none()
+                        && changed(n)
+                        && (path == name || path.ends_with(&format!("/{name}")))
+                })
+            })
+        };
+        match confirmed.or_else(|| if p.named.is_empty() { None } else { named() }) {
+            Some(k) => {
+                u.derived = true;
+                u.derived_from = Some(all[k].1.clone());
+                u.root = snapshot[k].1;
+                if confirmed.is_none() {
+                    u.evidence.push_str(" (named content too large to hash: not checked)");
+                }
+            }
+            None => match p.new.iter().find_map(|v| build_id_of(&hex_string(v))) {
+                // The build ID of a binary that changed (a `Build-Ids:` line).
+                Some(k) => {
+                    u.derived = true;
+                    u.cause = BUILD_ID;
+                    u.derived_from = Some(all[k].1.clone());
+                    u.root = snapshot[k].1;
+                }
+                None => {
+                    u.derived = false;
+                    u.cause = p.fallback;
+                    u.context = p.fallback_ctx;
+                }
+            },
+        }
+    }
+}
+
+/// Content changes of byte ranges that all moved by how much something before them in the same
+/// file grew or shrank: derived from that growth.
+pub fn shifts(d: &Difference, units: &mut [Unit]) {
+    let all = nodes(d);
+    let index: HashMap<&[usize], usize> = all
+        .iter()
+        .enumerate()
+        .map(|(k, (at, _, _))| (at.as_slice(), k))
+        .collect();
+    for u in units.iter_mut() {
+        if u.derived || u.cause != CONTENT || u.part != Part::Content || u.ranges.is_empty() {
+            continue;
+        }
+        let Some(&k) = index.get(u.node.as_slice()) else {
+            continue;
+        };
+        let node = all[k].2;
+        let deltas = &node.evidence.range_deltas;
+        if deltas.len() != node.byte_ranges.len() || node.byte_ranges.is_empty() {
+            continue;
+        }
+        // Only when every listed range was looked at (a few unlisted ones may stay unchecked
+        // when many are listed: a real change would not match the growth in all of them).
+        let listed = node.byte_ranges.len();
+        if node.byte_range_count > listed && listed < 8 {
+            continue;
+        }
+        // The growths in this node's file: its siblings' changes in size and in position, and
+        // strings that changed length.
+        let parent = &u.node[..u.node.len().saturating_sub(1)];
+        let Some(&pk) = index.get(parent) else { continue };
+        let mut growth: BTreeSet<i64> = BTreeSet::new();
+        let mut grower: Option<(usize, i64)> = None;
+        for (ci, c) in all[pk].2.details.iter().enumerate() {
+            if c.change != Change::Changed {
+                continue;
+            }
+            let mut at = parent.to_vec();
+            at.push(ci);
+            let mut local = Vec::new();
+            if let (Some(x), Some(y)) = (c.size1, c.size2) {
+                local.push(y as i64 - x as i64);
+            }
+            for f in &c.fields {
+                if let (Some(Value::Offset(x)), Some(Value::Offset(y))) = (&f.before, &f.after) {
+                    local.push(*y as i64 - *x as i64);
+                }
+            }
+            for (x, y) in &c.evidence.range_strings {
+                local.push(y.len() as i64 - x.len() as i64);
+            }
+            for g in local.into_iter().filter(|g| *g != 0) {
+                growth.insert(g);
+                growth.insert(-g);
+                if at != u.node && grower.is_none_or(|(_, best)| g.abs() > best.abs()) && c.size1 != c.size2 {
+                    grower = Some((ci, g));
+                }
+            }
+        }
+        if growth.is_empty() {
+            continue;
+        }
+        let explained = u.ranges.iter().all(|&r| {
+            deltas
+                .get(r)
+                .is_some_and(|runs| !runs.is_empty() && runs.iter().all(|c| c.iter().any(|v| growth.contains(v))))
+        }) && deltas
+            .iter()
+            .all(|runs| !runs.is_empty() && runs.iter().all(|c| c.iter().any(|v| growth.contains(v))));
+        if !explained {
+            continue;
+        }
+        let from = grower.map(|(ci, _)| {
+            let mut at = parent.to_vec();
+            at.push(ci);
+            at
+        });
+        let from_path = from
+            .as_ref()
+            .and_then(|at| index.get(at.as_slice()))
+            .map(|&k| all[k].1.clone())
+            .unwrap_or_else(|| all[pk].1.clone());
+        u.derived = true;
+        u.cause = OFFSET_SHIFT;
+        u.derived_from = Some(from_path);
+        u.evidence = format!(
+            "{}: {} changed byte range{} where the words moved by a size change before them",
+            u.path,
+            node.byte_range_count,
+            if node.byte_range_count == 1 { "" } else { "s" }
+        );
+    }
+}
+
+/// A version change claims the content changes: they follow from the new version, and the
+/// version is what the user has to look at first.
+pub fn versions(units: &mut [Unit]) {
+    let Some(v) = units
+        .iter()
+        .filter(|u| !u.derived && u.cause == INPUT_VERSION)
+        .min_by_key(|u| u.node.len())
+        .map(|u| u.path.clone())
+    else {
+        return;
+    };
+    for u in units.iter_mut() {
+        if !u.derived && u.cause == CONTENT {
+            u.derived = true;
+            u.derived_from = Some(v.clone());
+            u.root = Some(INPUT_VERSION);
+        } else if u.derived && u.root == Some(CONTENT) {
+            u.root = Some(INPUT_VERSION);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_on_lines() {
+        let (d, n) = line_digests("b20ce762f451b1e8003d4ebbb9ca9e5c  usr/share/doc/xz-utils/changelog.Debian.gz");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].len(), 16);
+        assert_eq!(n, vec!["usr/share/doc/xz-utils/changelog.Debian.gz"]);
+        let (d, n) = line_digests("pkg/mod.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,123");
+        assert_eq!(
+            d,
+            vec![hex_value("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855").unwrap()]
+        );
+        assert_eq!(n, vec!["pkg/mod.py"]);
+        let (d, _) = line_digests("listen = 10.0.0.1");
+        assert!(d.is_empty());
+    }
+}
