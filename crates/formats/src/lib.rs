@@ -21,6 +21,7 @@ pub mod elf;
 pub mod gzip;
 pub mod iso9660;
 pub mod lz4;
+pub mod mo;
 pub mod png;
 pub mod pyc;
 pub mod sgxs;

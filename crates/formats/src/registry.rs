@@ -39,6 +39,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &crate::sgxs::Sgxs,
     &crate::sigstruct::Sigstruct,
     &crate::png::Png,
+    &crate::mo::Mo,
     // Recognised by name (.pyc) and the magic's "\r\n".
     &crate::pyc::Pyc,
     // After every format with a strong magic: v7 archives are recognised by name and checksum.
