@@ -891,6 +891,63 @@ mod tests {
     }
 
     #[test]
+    fn array_order_only() {
+        let a = r#"{"files":["b","a","b","c"],"n":1}"#;
+        let b = r#"{"files":["a","b","c","b"],"n":1}"#;
+        let d = compare(a, b, false).unwrap();
+        assert_eq!(
+            field(&d, "json-array-order"),
+            (
+                Some(r#".files: "b" at [0]"#.into()),
+                Some(r#".files: "b" at [1]"#.into())
+            )
+        );
+        assert_eq!(d.fields.len(), 1, "{:?}", d.fields);
+        assert_eq!(
+            d.comments,
+            ["same JSON elements; only array elements are in a different order"]
+        );
+        let (x, y) = d.orders.unwrap();
+        assert_eq!(x, [r#""b""#, r#""a""#, r#""b""#, r#""c""#]);
+        assert_eq!(y, [r#""a""#, r#""b""#, r#""c""#, r#""b""#]);
+    }
+
+    #[test]
+    fn reordered_elements_still_show_key_order_inside() {
+        let a = r#"[{"k":1,"v":2},{"k":3,"v":4}]"#;
+        let b = r#"[{"v":4,"k":3},{"k":1,"v":2}]"#;
+        let d = compare(a, b, false).unwrap();
+        assert_eq!(
+            field(&d, "json-array-order").0,
+            Some(r#".: {"k":1,"v":2} at [0]"#.into())
+        );
+        assert_eq!(
+            field(&d, "json-array-order").1,
+            Some(r#".: {"k":1,"v":2} at [1]"#.into())
+        );
+        // The element moved from [1] to [0] also has its keys in another order.
+        assert_eq!(
+            field(&d, "json-key-order"),
+            (Some(".[1]: k, v".into()), Some(".[1]: v, k".into()))
+        );
+        assert_eq!(
+            d.comments,
+            ["same JSON elements; only key order differs and array elements are in a different order"]
+        );
+    }
+
+    #[test]
+    fn an_array_with_a_changed_element_is_not_a_reorder() {
+        let d = compare(r#"["a","b","c"]"#, r#"["b","a","x"]"#, false).unwrap();
+        assert!(d.orders.is_none());
+        assert_eq!(d.fields.len(), 3, "{:?}", d.fields);
+        assert_eq!(field(&d, "json:.[2]"), (Some("\"c\"".into()), Some("\"x\"".into())));
+        // Same elements by value but not by type: 1 and "1" differ.
+        let d = compare(r#"[1,"1"]"#, r#"["1",1,"x"]"#, false).unwrap();
+        assert!(d.orders.is_none());
+    }
+
+    #[test]
     fn an_insertion_in_an_array_is_one_change() {
         let a = "[\"a\",\"b\",\"c\",\"d\"]";
         let b = "[\"a\",\"x\",\"b\",\"c\",\"d\"]";

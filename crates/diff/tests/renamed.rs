@@ -308,3 +308,31 @@ fn a_file_moved_between_kept_directories_moves_nothing_else() {
         ]
     );
 }
+
+#[test]
+fn names_one_varying_token_apart_pair_when_each_has_one_partner() {
+    // Contents unrelated (no content pairing): only the names tell.
+    let d = compare(|root, second| {
+        let (dir, seed) = if second { ("build-5678", 2) } else { ("build-1234", 1) };
+        write(root, &format!("{dir}/x.o"), &noise(4096, seed));
+        // Two old versions and one new: no one-to-one pairing, all stay removed and added.
+        if second {
+            write(root, "lib/libz.so.3", &noise(100, 3));
+        } else {
+            write(root, "lib/libz.so.1", &noise(100, 4));
+            write(root, "lib/libz.so.2", &noise(100, 5));
+        }
+    });
+    assert_eq!(
+        summary(&d),
+        [
+            (Change::Renamed, "build-1234".into(), "build-5678".into(), None),
+            (Change::Renamed, "build-1234/x.o".into(), "build-5678/x.o".into(), None),
+            (Change::Added, "lib/libz.so.3".into(), "lib/libz.so.3".into(), None),
+            (Change::Removed, "lib/libz.so.1".into(), "lib/libz.so.1".into(), None),
+            (Change::Removed, "lib/libz.so.2".into(), "lib/libz.so.2".into(), None),
+        ]
+    );
+    let x = node(&d, "build-1234/x.o");
+    assert!(x.byte_range_count > 0, "{x:#?}");
+}
