@@ -275,38 +275,6 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
         .map(|(at, _, _)| (at.clone(), main_cause(units, at)))
         .collect();
     for u in units.iter_mut() {
-        if !u.derived && u.cause != BUILD_ID && !build_ids.is_empty() {
-            // What the second input shows: the field's value, or the strings of the ranges.
-            let node = all.iter().find(|(at, _, _)| *at == u.node).map(|(_, _, n)| *n);
-            let shown: Vec<String> = match (u.part, node) {
-                (Part::Field(i), Some(n)) => n
-                    .fields
-                    .get(i)
-                    .filter(|f| !f.name.ends_with("build-id"))
-                    .and_then(|f| f.after.as_ref())
-                    .map(|v| vec![v.to_string()])
-                    .unwrap_or_default(),
-                (Part::Content, Some(n)) => u
-                    .ranges
-                    .iter()
-                    .filter_map(|&r| n.evidence.range_strings.get(r).map(|s| s.1.clone()))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if !shown.is_empty() {
-                if let Some(k) = shown
-                    .iter()
-                    .map(|s| build_id_of(s))
-                    .collect::<Option<Vec<usize>>>()
-                    .and_then(|v| v.first().copied())
-                {
-                    u.derived = true;
-                    u.cause = BUILD_ID;
-                    u.derived_from = Some(all[k].1.clone());
-                    u.root = snapshot[k].1;
-                }
-            }
-        }
         let Some(p) = u.pending.take() else { continue };
         let confirmed = p
             .new
@@ -356,6 +324,41 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     u.context = p.fallback_ctx;
                 }
             },
+        }
+    }
+    // Then what holds a build ID (a debug link's file name, a debug file's path).
+    for u in units.iter_mut() {
+        if !u.derived && u.cause != BUILD_ID && !build_ids.is_empty() {
+            // What the second input shows: the field's value, or the strings of the ranges.
+            let node = all.iter().find(|(at, _, _)| *at == u.node).map(|(_, _, n)| *n);
+            let shown: Vec<String> = match (u.part, node) {
+                (Part::Field(i), Some(n)) => n
+                    .fields
+                    .get(i)
+                    .filter(|f| !f.name.ends_with("build-id"))
+                    .and_then(|f| f.after.as_ref())
+                    .map(|v| vec![v.to_string()])
+                    .unwrap_or_default(),
+                (Part::Content, Some(n)) => u
+                    .ranges
+                    .iter()
+                    .filter_map(|&r| n.evidence.range_strings.get(r).map(|s| s.1.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !shown.is_empty() {
+                if let Some(k) = shown
+                    .iter()
+                    .map(|s| build_id_of(s))
+                    .collect::<Option<Vec<usize>>>()
+                    .and_then(|v| v.first().copied())
+                {
+                    u.derived = true;
+                    u.cause = BUILD_ID;
+                    u.derived_from = Some(all[k].1.clone());
+                    u.root = snapshot[k].1;
+                }
+            }
         }
     }
 }

@@ -580,19 +580,28 @@ mod tests {
 
     #[test]
     fn versions_hosts_and_users_in_their_usual_forms() {
-        assert_eq!(c("Version: 1.5.4+dfsg2-5", "Version: 1.5.4+dfsg2-5+deb12u1"), Some(INPUT_VERSION));
+        assert_eq!(
+            c("Version: 1.5.4+dfsg2-5", "Version: 1.5.4+dfsg2-5+deb12u1"),
+            Some(INPUT_VERSION)
+        );
         assert_eq!(c("1.2.3", "1.2.4"), Some(INPUT_VERSION));
         assert_eq!(c("libfoo/1.2.3", "libfoo/1.2.4"), Some(INPUT_VERSION));
         assert_eq!(c("BUILD_HOST = \"alpha\"", "BUILD_HOST = \"beta\""), Some(HOSTNAME));
         assert_eq!(c("compiled by alice", "compiled by bob"), Some(USER_GROUP));
-        assert_eq!(c("#define BUILD_USER \"carol\"", "#define BUILD_USER \"dave\""), Some(USER_GROUP));
+        assert_eq!(
+            c("#define BUILD_USER \"carol\"", "#define BUILD_USER \"dave\""),
+            Some(USER_GROUP)
+        );
     }
 
     #[test]
     fn orders() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(order_cause(&v(&["B", "a", "c"]), &v(&["a", "B", "c"])), Some(LOCALE));
-        assert_eq!(order_cause(&v(&["a", "c", "b"]), &v(&["a", "b", "c"])), Some(FILE_ORDER));
+        assert_eq!(
+            order_cause(&v(&["a", "c", "b"]), &v(&["a", "b", "c"])),
+            Some(FILE_ORDER)
+        );
         assert_eq!(order_cause(&v(&["a", "b"]), &v(&["a", "c"])), None);
     }
 

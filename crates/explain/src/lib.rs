@@ -187,6 +187,37 @@ impl Explanation {
                 {
                     d.cause = Some(u.cause.to_string());
                     d.derived_from = if u.derived { u.derived_from.clone() } else { None };
+                    // Derived content under another main cause (md5sums lines under a changed
+                    // mtime): say so, or the lines read as unexplained.
+                    let froms: Vec<&str> = us
+                        .iter()
+                        .filter(|x| x.derived && x.part == Part::Content && !std::ptr::eq(**x, *u))
+                        .filter_map(|x| x.derived_from.as_deref())
+                        .collect();
+                    if let Some(first) = froms.first() {
+                        let mut distinct = froms.clone();
+                        distinct.sort_unstable();
+                        distinct.dedup();
+                        let more = if distinct.len() > 1 {
+                            format!(" (and {} more)", distinct.len() - 1)
+                        } else {
+                            String::new()
+                        };
+                        let causes: Vec<&str> = {
+                            let mut c: Vec<&str> = us
+                                .iter()
+                                .filter(|x| x.derived && x.part == Part::Content)
+                                .map(|x| x.cause)
+                                .collect();
+                            c.sort_unstable();
+                            c.dedup();
+                            c
+                        };
+                        d.comments.push(format!(
+                            "changed content ({}) follows from {first}{more}",
+                            causes.join(", ")
+                        ));
+                    }
                 }
             }
             for (i, c) in d.details.iter_mut().enumerate() {
