@@ -754,8 +754,11 @@ impl Walker {
                     if n == 1 { "" } else { "s" }
                 ),
             };
+            // A digest reads as random bytes or as nothing known; a path or a date is not one.
+            let digest_like = matches!(cause, None | Some(RANDOMNESS));
             if let Some(p) = bytes
                 .get(k)
+                .filter(|_| digest_like)
                 .and_then(|(x, y)| checks::Pending::from_bytes(x, y, cause.unwrap_or(CONTENT), ctx))
             {
                 let u = self.push(at, path, Part::Content, CHECKSUM, ctx, ev);
