@@ -446,15 +446,7 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
         return None;
     }
     let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
-    let collated = |v: &[String]| {
-        let key = |s: &str| -> String {
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
-        v.windows(2).all(|w| key(&w[0]) <= key(&w[1]))
-    };
+    let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
     let locale = c.hunks.iter().all(|(x, y)| {
         x != y && ((bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x)))
     });
@@ -463,6 +455,33 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
     } else {
         FILE_ORDER
     })
+}
+
+/// How a locale's collation (glibc's ISO 14651 tables, at the first level) sees a string:
+/// letters and digits only, case and accents folded ("Übersicht" sorts with "ubersicht").
+fn collation_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase) {
+        let base = match c {
+            'à'..='å' => "a",
+            'æ' => "ae",
+            'ç' => "c",
+            'è'..='ë' => "e",
+            'ì'..='ï' => "i",
+            'ñ' => "n",
+            'ò'..='ö' | 'ø' => "o",
+            'œ' => "oe",
+            'ù'..='ü' => "u",
+            'ý' | 'ÿ' => "y",
+            'ß' => "ss",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(base);
+    }
+    out
 }
 
 /// The cause of two orders of the same names: `LOCALE` when one is bytewise (LC_ALL=C) order
@@ -476,13 +495,7 @@ pub fn order_cause(x: &[String], y: &[String]) -> Option<&'static str> {
         return None;
     }
     let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let collated = |v: &[String]| v.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
+    let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
     let locale = (bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x));
     Some(if locale { LOCALE } else { FILE_ORDER })
 }

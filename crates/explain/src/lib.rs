@@ -329,6 +329,39 @@ fn last_format(f: Option<&str>) -> &'static str {
     ""
 }
 
+/// The format chains of a node's two sides ("xz+tar", and "zstd+tar" when the format changed).
+fn chains(d: &Difference) -> Vec<String> {
+    let mut v: Vec<String> = d.format.iter().cloned().collect();
+    for f in d.fields.iter().filter(|f| f.name == "format") {
+        for x in [&f.before, &f.after].into_iter().flatten() {
+            v.push(x.to_string());
+        }
+    }
+    v
+}
+
+/// The layers of a node's format chains ("xz", "zstd", "tar").
+fn layers(d: &Difference) -> Vec<String> {
+    chains(d)
+        .iter()
+        .flat_map(|c| c.split('+').map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+/// Whether only the outer layer of a node changed: the same content decompressed, or another
+/// outer layer over the same inner format (`xz+tar` → `gzip+tar`).
+fn recompressed(d: &Difference) -> bool {
+    if d.comments.iter().any(|c| c.contains("decompressed content is identical")) {
+        return true;
+    }
+    let c = chains(d);
+    let inner = |s: &str| s.split_once('+').map(|(outer, rest)| (outer.to_string(), rest.to_string()));
+    match (c.get(1).and_then(|x| inner(x)), c.get(2).and_then(|x| inner(x))) {
+        (Some((o1, r1)), Some((o2, r2))) => o1 != o2 && r1 == r2,
+        _ => false,
+    }
+}
+
 fn leaf(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
@@ -419,7 +452,12 @@ impl Walker {
                 self.push(at, &path, Part::Node, CONTENT, "", format!("{path}: {sign}{size}"));
             }
             Change::Renamed => {
-                let cause = classify(&d.source1, &d.source2, &self.known).unwrap_or(CONTENT);
+                // Another compressor's extension on the same content (data.tar.xz → .zst).
+                let cause = if recompressed(d) {
+                    COMPRESSION
+                } else {
+                    classify(&d.source1, &d.source2, &self.known).unwrap_or(CONTENT)
+                };
                 self.push(
                     at,
                     &path,
@@ -518,6 +556,12 @@ impl Walker {
             let u = w.push(at, path, part, cause, ctx, evidence.clone());
             u.derived = true;
         };
+        if recompressed(d) && (name == "format" || layers(d).iter().any(|l| name.starts_with(&format!("{l}.")))) {
+            // The outer layer changed (another compressor, or its settings) over the same
+            // content: every field of that layer says so.
+            self.push(at, path, part, COMPRESSION, ctx, evidence);
+            return;
+        }
         if name == "member-order" || name == "json-array-order" {
             // The same names in another order: a locale's collation against bytewise order, or
             // just another order (readdir, hash order).
