@@ -1,0 +1,262 @@
+//! The real-build corpus (tests/realbuild): pairs of artifacts made by really building small
+//! projects twice with one factor varied (or two). The explainer is developed against the dev
+//! half; the held-out half is scored here and by tests/realbuild/accuracy.sh only, and none of
+//! its names, paths or contents may appear in crates/explain/src.
+//!
+//! A single-cause pair is right when the top cause (the first that is not derived) is its label;
+//! a two-cause pair "A+B" when the first two causes that are not derived are {A, B}.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reproscope_diff::{compare_paths, Options};
+use reproscope_explain::{explain, Config};
+
+// The bars each half must reach. 0.0 for now: whoever improves the explainer raises them to the
+// issue's thresholds (held-out: 0.95 top-1 on single-cause pairs, 0.90 top-2 set on two-cause
+// pairs) once it reaches them.
+const DEV_SINGLE_MIN: f64 = 0.0;
+const DEV_TWO_MIN: f64 = 0.0;
+const HELDOUT_SINGLE_MIN: f64 = 0.0;
+const HELDOUT_TWO_MIN: f64 = 0.0;
+// When true, a pair whose label has no `content` must get no `content` cause that is not derived.
+// false for now: the list is printed either way.
+const NO_CONTENT_FALSE_POSITIVES: bool = false;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
+}
+
+fn pair_files(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let mut a = None;
+    let mut b = None;
+    for e in std::fs::read_dir(dir).ok()? {
+        let p = e.ok()?.path();
+        let name = p.file_name()?.to_string_lossy().into_owned();
+        if name.starts_with("a.") {
+            a = Some(p);
+        } else if name.starts_with("b.") {
+            b = Some(p);
+        }
+    }
+    Some((a?, b?))
+}
+
+/// Runs make.sh for HALF into DIR; returns the (name, label) lines of its labels file.
+fn build(half: &str, dir: &Path) -> Vec<(String, String)> {
+    let st = Command::new("bash")
+        .arg(root().join("make.sh"))
+        .arg(half)
+        .arg(dir)
+        .status()
+        .expect("bash runs");
+    assert!(st.success(), "make.sh {half} failed (a missing tool is named above)");
+    let labels = std::fs::read_to_string(dir.join("labels")).expect("labels");
+    labels
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(n, l)| (n.to_string(), l.to_string()))
+        .collect()
+}
+
+struct Score {
+    single: (usize, usize),
+    two: (usize, usize),
+    wrong: Vec<String>,
+    content_fp: Vec<String>,
+}
+
+fn pct(r: usize, t: usize) -> f64 {
+    if t == 0 {
+        0.0
+    } else {
+        r as f64 / t as f64
+    }
+}
+
+/// Builds and scores one half, printing its table.
+fn score(half: &str) -> (Score, Vec<(String, String)>) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let pairs = build(half, out.path());
+    let mut s = Score {
+        single: (0, 0),
+        two: (0, 0),
+        wrong: Vec::new(),
+        content_fp: Vec::new(),
+    };
+    println!("== {half} half");
+    println!("{:<30} {:<26} {:<26} verdict", "pair", "label", "answer");
+    for (name, label) in &pairs {
+        let (a, b) = pair_files(&out.path().join(name)).unwrap_or_else(|| panic!("{name}: no a.* and b.*"));
+        let d = compare_paths(&a, &b, &Options::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|| panic!("{name}: the pair is identical"));
+        let e = explain(&d, &Config::default());
+        let real: Vec<&str> = e.causes.iter().filter(|c| !c.derived).map(|c| c.id.as_str()).collect();
+        let want: Vec<&str> = label.split('+').collect();
+        let (answer, ok) = if want.len() == 1 {
+            let top = real.first().copied().unwrap_or("(none)");
+            (top.to_string(), top == label)
+        } else {
+            let top2: HashSet<&str> = real.iter().take(2).copied().collect();
+            let ok = real.len() >= 2 && top2 == want.iter().copied().collect::<HashSet<_>>();
+            (real.iter().take(2).copied().collect::<Vec<_>>().join("+"), ok)
+        };
+        let tally = if want.len() == 1 { &mut s.single } else { &mut s.two };
+        tally.1 += 1;
+        if ok {
+            tally.0 += 1;
+        }
+        println!(
+            "{name:<30} {label:<26} {answer:<26} {}",
+            if ok { "ok" } else { "WRONG" }
+        );
+        let all: Vec<String> = e
+            .causes
+            .iter()
+            .map(|c| format!("{}{}:{}", if c.derived { "~" } else { "" }, c.id, c.count))
+            .collect();
+        if !ok {
+            s.wrong
+                .push(format!("{name}: want {label}, got {answer} ({})", all.join(" ")));
+        }
+        if !want.contains(&"content") && real.contains(&"content") {
+            s.content_fp
+                .push(format!("{name} ({label}): content among {}", all.join(" ")));
+        }
+    }
+    println!(
+        "{half}: single-cause top-1 accuracy: {}/{} = {:.1}%",
+        s.single.0,
+        s.single.1,
+        100.0 * pct(s.single.0, s.single.1)
+    );
+    println!(
+        "{half}: two-cause top-2-set accuracy: {}/{} = {:.1}%",
+        s.two.0,
+        s.two.1,
+        100.0 * pct(s.two.0, s.two.1)
+    );
+    if !s.content_fp.is_empty() {
+        println!("{half}: `content` named where the label has none:");
+        for l in &s.content_fp {
+            println!("  {l}");
+        }
+    }
+    // Every pair the half defines was built and scored, none left out.
+    let script = std::fs::read_to_string(root().join(format!("{half}.sh"))).expect("half script");
+    let defined = script.lines().filter(|l| l.trim_start().starts_with("label ")).count();
+    assert_eq!(
+        pairs.len(),
+        defined,
+        "{defined} pairs are defined in {half}.sh, {} were scored",
+        pairs.len()
+    );
+    (s, pairs)
+}
+
+fn check(half: &str, single_min: f64, two_min: f64) -> Vec<(String, String)> {
+    let (s, pairs) = score(half);
+    assert!(s.single.1 > 0 && s.two.1 >= 5, "{half}: too few pairs");
+    let mut failures = Vec::new();
+    if pct(s.single.0, s.single.1) < single_min {
+        failures.push(format!(
+            "{half}: single-cause top-1 {}/{} is below {single_min}",
+            s.single.0, s.single.1
+        ));
+    }
+    if pct(s.two.0, s.two.1) < two_min {
+        failures.push(format!(
+            "{half}: two-cause top-2 set {}/{} is below {two_min}",
+            s.two.0, s.two.1
+        ));
+    }
+    if !failures.is_empty() {
+        failures.extend(s.wrong.iter().cloned());
+    }
+    if NO_CONTENT_FALSE_POSITIVES && !s.content_fp.is_empty() {
+        failures.push(format!("{half}: `content` where the label has none:"));
+        failures.extend(s.content_fp.iter().cloned());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    pairs
+}
+
+/// The tokens file: NAME -> its tokens (the name first).
+fn tokens() -> std::collections::HashMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(root().join("tokens")).expect("tests/realbuild/tokens");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let t: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+            (t[0].clone(), t)
+        })
+        .collect()
+}
+
+/// Every .rs file under crates/explain/src, with its text.
+fn explainer_sources() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("source");
+                out.push((p, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    out
+}
+
+#[test]
+fn dev_half() {
+    let pairs = check("dev", DEV_SINGLE_MIN, DEV_TWO_MIN);
+    let toks = tokens();
+    for (name, _) in &pairs {
+        assert!(toks.contains_key(name), "tests/realbuild/tokens has no line for {name}");
+    }
+}
+
+#[test]
+fn heldout_half() {
+    check("heldout", HELDOUT_SINGLE_MIN, HELDOUT_TWO_MIN);
+}
+
+/// None of the held-out pairs' distinctive strings (tests/realbuild/tokens, 5 characters or
+/// more) is in the explainer's sources.
+#[test]
+fn heldout_tokens_absent_from_explainer() {
+    let script = std::fs::read_to_string(root().join("heldout.sh")).expect("heldout.sh");
+    let names: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("label "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() >= 30, "heldout.sh defines {} pairs", names.len());
+    let toks = tokens();
+    let sources = explainer_sources();
+    assert!(!sources.is_empty(), "no sources under crates/explain/src");
+    let mut leaks = Vec::new();
+    for name in names {
+        let t = toks
+            .get(name)
+            .unwrap_or_else(|| panic!("tests/realbuild/tokens has no line for {name}"));
+        for tok in t.iter().filter(|t| t.chars().count() >= 5) {
+            for (path, text) in &sources {
+                if text.contains(tok.as_str()) {
+                    leaks.push(format!("{}: {tok} (of held-out pair {name})", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "held-out strings in the explainer:\n{}",
+        leaks.join("\n")
+    );
+}
