@@ -112,10 +112,23 @@ pub struct Evidence {
     /// Digests of each side's bytes (as stored in the parent) when they differ and are small
     /// enough to hash: a checksum written elsewhere can be checked against them.
     pub digests: Option<Box<[Digests; 2]>>,
+    /// For content compared as bytes: the printable runs (at least [`MIN_STRING`] bytes, as
+    /// strings(1) finds them) with their offsets, in each input, over the changed span (from
+    /// the string holding the first listed range to the end of the last, at most
+    /// [`STRINGS_SPAN_MAX`] bytes and [`STRINGS_MAX`] strings per side): a string table that
+    /// grew, shrank or was reordered is read string by string.
+    pub strings: Option<Box<[Vec<(u64, String)>; 2]>>,
     /// When the order of common members (or of a JSON array's equal elements) differs: the
     /// names in each input's order (at most [`MAX_ORDER_NAMES`]).
     pub orders: Option<Box<(Vec<String>, Vec<String>)>>,
 }
+
+/// Shortest printable run kept in [`Evidence::strings`].
+pub const MIN_STRING: usize = 4;
+/// Longest span of a node read for [`Evidence::strings`], per side.
+pub const STRINGS_SPAN_MAX: usize = 64 << 10;
+/// Most strings kept per side in [`Evidence::strings`].
+pub const STRINGS_MAX: usize = 4096;
 
 /// Longest string kept per side and range in [`Evidence::range_strings`].
 pub const RANGE_STRING_MAX: usize = 256;
