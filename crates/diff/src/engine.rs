@@ -290,18 +290,29 @@ fn keep(d: Difference) -> Option<Difference> {
 /// Fills `d` with what differs between two contents: layer metadata, members, text or bytes.
 /// Returns what it drew from the budget (see [`Allowance`]).
 fn compare_content(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Difference) -> Result<Usage, Error> {
-    let mut usage = Usage::default();
     d.size1 = Some(a.len() as u64);
     d.size2 = Some(b.len() as u64);
     if blobs_equal(&a, &b) {
-        return Ok(usage);
+        return Ok(Usage::default());
     }
     // Of the bytes as stored here, before any layer is opened: a checksum in the parent (a
-    // manifest, a package's md5sums) is of these.
-    if a.len() as u64 <= MAX_DIGEST_SIZE && b.len() as u64 <= MAX_DIGEST_SIZE {
-        let (da, db) = rayon::join(|| digests(&a), || digests(&b));
+    // manifest, a package's md5sums) is of these. Hashed alongside the comparison, which often
+    // leaves a core idle (one stream decompressing), rather than before it.
+    let hash = a.len() as u64 <= MAX_DIGEST_SIZE && b.len() as u64 <= MAX_DIGEST_SIZE;
+    let (ha, hb) = (a.clone(), b.clone());
+    let (found, result) = rayon::join(
+        || hash.then(|| rayon::join(|| digests(&ha), || digests(&hb))),
+        || compare_differing(ctx, names, a, b, d),
+    );
+    if let Some((da, db)) = found {
         d.evidence.digests = Some(Box::new([da, db]));
     }
+    result
+}
+
+/// [`compare_content`] of contents known to differ.
+fn compare_differing(ctx: &Ctx, names: (&str, &str), a: Blob, b: Blob, d: &mut Difference) -> Result<Usage, Error> {
+    let mut usage = Usage::default();
     if ctx.depth >= ctx.opts.max_depth {
         d.comments.push(depth_note(ctx.opts.max_depth));
         compare_bytes(ctx, &a, &b, d);
