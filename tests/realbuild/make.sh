@@ -44,6 +44,8 @@ trap 'rm -rf "$work" "$shm"' EXIT
 export TZ=UTC LC_ALL=C LANG=C
 unset SOURCE_DATE_EPOCH LANGUAGE LC_CTYPE LC_COLLATE LC_TIME LC_NUMERIC LC_MESSAGES LOCPATH FAKETIME || true
 export PYTHONDONTWRITEBYTECODE=1 PYTHONHASHSEED=0
+# Under faketime, some tools' stat() calls would see file times shifted by the fake offset: off.
+export NO_FAKE_STAT=1
 umask 022
 
 . "$here/lib.sh"
