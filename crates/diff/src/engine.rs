@@ -519,6 +519,7 @@ fn compare_bytes(ctx: &Ctx, a: &Blob, b: &Blob, d: &mut Difference) {
         released = at;
     });
     d.unified_diff = Some(hex_diff(a, b, &ranges, 3));
+    d.evidence.strings = crate::strings::changed_strings(a, b, &ranges);
     d.evidence.range_strings = ranges
         .iter()
         .map(|r| {

@@ -15,6 +15,7 @@ mod error;
 mod json;
 mod node;
 mod rename;
+mod strings;
 mod textdiff;
 mod tree;
 

@@ -422,16 +422,28 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
                 }
             }
         }
-        if growth.is_empty() {
+        if growth.is_empty() && all[pk].2.details.iter().all(|c| c.evidence.strings.is_none()) {
             continue;
         }
+        // Strings that moved inside a section (a table that grew or was reordered) move what
+        // points at them by as much, plus how far the section itself moved.
+        let moves = string_moves(all[pk].2);
+        let shifts: Vec<i64> = growth.iter().copied().chain(std::iter::once(0)).collect();
+        for m in &moves {
+            for g in &shifts {
+                growth.insert(m + g);
+                growth.insert(-(m + g));
+            }
+        }
+        // A reordered string table moves each string by at most the table's extent: pointers
+        // at it change by no more.
+        let span = reordered_span(all[pk].2);
+        let fits = |v: &i64| growth.contains(v) || (span > 0 && v.unsigned_abs() <= span);
         let explained = u.ranges.iter().all(|&r| {
             deltas
                 .get(r)
-                .is_some_and(|runs| !runs.is_empty() && runs.iter().all(|c| c.iter().any(|v| growth.contains(v))))
-        }) && deltas
-            .iter()
-            .all(|runs| !runs.is_empty() && runs.iter().all(|c| c.iter().any(|v| growth.contains(v))));
+                .is_some_and(|runs| !runs.is_empty() && runs.iter().all(|c| c.iter().any(fits)))
+        });
         if !explained {
             continue;
         }
@@ -455,6 +467,77 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
             if node.byte_range_count == 1 { "" } else { "s" }
         );
     }
+}
+
+/// The extent in bytes of the largest string table among the children whose changed strings
+/// are the same strings in another order (0 when none is).
+fn reordered_span(parent: &Difference) -> u64 {
+    use reproscope_diff::align::{changed, Align};
+    let mut best = 0;
+    for c in &parent.details {
+        let Some(st) = &c.evidence.strings else { continue };
+        let ta: Vec<&str> = st[0].iter().map(|x| x.1.as_str()).collect();
+        let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
+        let regions = changed(&ta, &tb, Align::Tokens);
+        let mut x: Vec<&str> = regions.iter().flat_map(|(r, _)| ta[r.clone()].iter().copied()).collect();
+        let mut y: Vec<&str> = regions.iter().flat_map(|(_, r)| tb[r.clone()].iter().copied()).collect();
+        x.sort_unstable();
+        y.sort_unstable();
+        if x.is_empty() || x != y {
+            continue;
+        }
+        let extent = |v: &[(u64, String)], rs: Vec<std::ops::Range<usize>>| -> u64 {
+            let idx: Vec<usize> = rs.into_iter().flatten().collect();
+            let lo = idx.iter().map(|&i| v[i].0).min().unwrap_or(0);
+            let hi = idx.iter().map(|&i| v[i].0 + v[i].1.len() as u64 + 1).max().unwrap_or(0);
+            hi.saturating_sub(lo)
+        };
+        let ea = extent(&st[0], regions.iter().map(|r| r.0.clone()).collect());
+        let eb = extent(&st[1], regions.iter().map(|r| r.1.clone()).collect());
+        best = best.max(ea.max(eb));
+    }
+    best
+}
+
+/// How far the unchanged strings of each child moved (second offset minus first), distinct
+/// and bounded.
+fn string_moves(parent: &Difference) -> BTreeSet<i64> {
+    use reproscope_diff::align::{changed, Align};
+    const MAX_MOVES: usize = 256;
+    let mut out = BTreeSet::new();
+    for c in &parent.details {
+        let Some(st) = &c.evidence.strings else { continue };
+        let ta: Vec<&str> = st[0].iter().map(|x| x.1.as_str()).collect();
+        let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
+        // Equal strings between the changed regions, in step.
+        let (mut i, mut j) = (0, 0);
+        for (ra, rb) in changed(&ta, &tb, Align::Tokens).into_iter().chain(std::iter::once((ta.len()..ta.len(), tb.len()..tb.len()))) {
+            while i < ra.start && j < rb.start {
+                let m = st[1][j].0 as i64 - st[0][i].0 as i64;
+                if m != 0 && out.len() < MAX_MOVES {
+                    out.insert(m);
+                }
+                i += 1;
+                j += 1;
+            }
+            i = ra.end;
+            j = rb.end;
+        }
+        // Reordered strings: each one's move to its new place.
+        let mut place: HashMap<&str, u64> = HashMap::new();
+        for (o, t) in st[1].iter() {
+            place.entry(t.as_str()).or_insert(*o);
+        }
+        for (o, t) in st[0].iter() {
+            if let Some(&p) = place.get(t.as_str()) {
+                let m = p as i64 - *o as i64;
+                if m != 0 && out.len() < MAX_MOVES {
+                    out.insert(m);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A version change claims the content changes: they follow from the new version, and the

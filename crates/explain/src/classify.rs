@@ -20,6 +20,8 @@ struct Patterns {
     random: Regex,
     version: Regex,
     host: Regex,
+    bare_host: Regex,
+    dashed: Regex,
     user: Regex,
 }
 
@@ -64,6 +66,13 @@ fn patterns() -> &'static Patterns {
                 r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)"#,
             )
             .expect("host pattern"),
+            // A host-shaped name: labels of letters and digits joined by '-' or '.', with a
+            // digit or at least three labels (so "delta-x" or "read-only" is not one).
+            bare_host: Regex::new(
+                r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-[a-z0-9]*[0-9][a-z0-9]*\b|\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+){2,}\b",
+            )
+            .expect("bare host pattern"),
+            dashed: Regex::new(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+\b").expect("dashed pattern"),
             // Who built it: "compiled by alice", BUILD_USER = "bob", "Packager: carol".
             user: Regex::new(
                 r#"(?i)(?:\b|_)(?:compiled by|built by|build(?:ing)?[ _-]?user|user(?:name)?|login|packager|logname)\s*[:=]?\s*["'(]?([a-z_][a-z0-9_.-]*)"#,
@@ -111,6 +120,17 @@ type Class = (&'static str, Vec<Range<usize>>, Vec<Range<usize>>);
 /// The cause a pair of changed strings points to, or `None` when the changed tokens are of no
 /// known kind (a real change).
 pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
+    classify_all(a, b, known).into_iter().next()
+}
+
+/// Every kind of token that changed between `a` and `b`, most telling first; empty when some
+/// change is of no known kind (a real change). A build-info string can hold a host name and a
+/// date at once.
+pub fn classify_all(a: &str, b: &str, known: &Known) -> Vec<&'static str> {
+    classify_kinds(a, b, known).unwrap_or_default()
+}
+
+fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> {
     let (a, b) = window(a, b);
     let regions = changed_regions(a, b);
     if regions.is_empty() {
@@ -165,13 +185,26 @@ pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
             .map(|m| m.range())
             .collect()
     };
+    // Host names: after a keyword or in user@host, or a bare host-shaped name that starts a
+    // string (a build-info line "ci-node-17 2024-03-01") and differs in more than a word.
+    let at_start = |s: &str, m: &regex::Match| s[..m.start()].chars().next_back().is_none_or(|c| !c.is_ascii_graphic());
+    let strict = |s: &str| p.bare_host.find_iter(s).any(|m| at_start(s, &m));
+    // Either side's name is clearly a host's: the other side's host-shaped name is one too.
+    let bare = strict(a) || strict(b);
+    let hosts = |s: &str| -> Vec<Range<usize>> {
+        let mut v = groups(&p.host, s);
+        if bare {
+            v.extend(p.dashed.find_iter(s).filter(|m| at_start(s, m)).map(|m| m.range()));
+        }
+        v
+    };
     let classes: [Class; 7] = [
         (BUILD_PATH, paths(a, &known.build_dirs1), paths(b, &known.build_dirs2)),
         (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
         (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
         (RANDOMNESS, randoms(a), randoms(b)),
         (INPUT_VERSION, versions(a), versions(b)),
-        (HOSTNAME, groups(&p.host, a), groups(&p.host, b)),
+        (HOSTNAME, hosts(a), hosts(b)),
         (USER_GROUP, groups(&p.user, a), groups(&p.user, b)),
     ];
     let mut found: Vec<&'static str> = Vec::new();
@@ -192,10 +225,15 @@ pub fn classify(a: &str, b: &str, known: &Known) -> Option<&'static str> {
     }
     let datelike = found.iter().all(|c| *c == TIMESTAMP || *c == TIMEZONE);
     if found.contains(&TIMEZONE) || (datelike && zones(&p.zone, a) != zones(&p.zone, b)) {
-        return Some(TIMEZONE);
+        // A date written in another zone: the zone explains its digits too.
+        found.retain(|c| *c != TIMESTAMP);
+        if !found.contains(&TIMEZONE) {
+            found.push(TIMEZONE);
+        }
     }
-    // The first kind in priority order among those found.
-    classes.iter().map(|c| c.0).find(|c| found.contains(c))
+    // In priority order.
+    let kinds: Vec<&'static str> = classes.iter().map(|c| c.0).filter(|c| found.contains(c)).collect();
+    (!kinds.is_empty()).then_some(kinds)
 }
 
 /// Pieces of a string that are parts of a known build directory (binary windows cut paths).
@@ -605,6 +643,17 @@ mod tests {
             c("#define BUILD_USER \"carol\"", "#define BUILD_USER \"dave\""),
             Some(USER_GROUP)
         );
+    }
+
+    #[test]
+    fn bare_host_names_that_start_a_build_info_string() {
+        assert_eq!(c("devbox-alpha", "ci-node-17"), Some(HOSTNAME));
+        assert_eq!(
+            classify_all("lab-pc-12 2024-03-01 10:00", "build-farm-03 2024-03-02 14:30", &Known::default()),
+            vec![TIMESTAMP, HOSTNAME]
+        );
+        assert_eq!(c("mode delta-x", "mode delta-y"), None);
+        assert_eq!(c("read-only", "read-write"), None);
     }
 
     #[test]

@@ -556,7 +556,8 @@ impl Walker {
             let u = w.push(at, path, part, cause, ctx, evidence.clone());
             u.derived = true;
         };
-        if recompressed(d) && (name == "format" || layers(d).iter().any(|l| name.starts_with(&format!("{l}.")))) {
+        let is_time = matches!(value, Some(Value::Time(_)));
+        if recompressed(d) && !is_time && (name == "format" || layers(d).iter().any(|l| name.starts_with(&format!("{l}.")))) {
             // The outer layer changed (another compressor, or its settings) over the same
             // content: every field of that layer says so.
             self.push(at, path, part, COMPRESSION, ctx, evidence);
@@ -769,6 +770,11 @@ impl Walker {
     /// moves every later byte of the node, so the ranges after it follow from it.
     fn byte_content(&mut self, d: &Difference, u: &str, at: &[usize], path: &str, ctx: &'static str) {
         const MAX_CLASSIFIED: usize = 8;
+        if let Some(st) = &d.evidence.strings {
+            if self.string_table(d, &st[0], &st[1], at, path, ctx) {
+                return;
+            }
+        }
         let strings: Vec<(String, String)> =
             if d.evidence.range_strings.len() == d.byte_ranges.len() && !d.evidence.range_strings.is_empty() {
                 d.evidence.range_strings.clone()
@@ -852,6 +858,89 @@ impl Walker {
                 u.ranges = ranges.remove(cause).unwrap_or_default();
             }
         }
+    }
+
+    /// Changed bytes read as the table of strings they hold: strings aligned by content, so a
+    /// string that grew moves the others without changing them, a reordered table is one
+    /// change, and each replaced string is classified whole. Ranges that hold no string are
+    /// left to a content unit the shift check may still derive. False when the strings do not
+    /// tell (none changed).
+    fn string_table(
+        &mut self,
+        d: &Difference,
+        sa: &[(u64, String)],
+        sb: &[(u64, String)],
+        at: &[usize],
+        path: &str,
+        ctx: &'static str,
+    ) -> bool {
+        use reproscope_diff::align::{changed, Align};
+        let ta: Vec<&str> = sa.iter().map(|x| x.1.as_str()).collect();
+        let tb: Vec<&str> = sb.iter().map(|x| x.1.as_str()).collect();
+        let regions = changed(&ta, &tb, Align::Tokens);
+        let removed: Vec<&str> = regions.iter().flat_map(|(r, _)| ta[r.clone()].iter().copied()).collect();
+        let added: Vec<&str> = regions.iter().flat_map(|(_, r)| tb[r.clone()].iter().copied()).collect();
+        if removed.is_empty() && added.is_empty() {
+            return false;
+        }
+        // Which listed byte ranges the strings cover (on either side): the rest is other bytes.
+        let covered = |r: &reproscope_diff::ByteRange| {
+            let (s, e) = (r.offset, r.offset + r.len1.max(r.len2).max(1));
+            let hit = |v: &[(u64, String)]| v.iter().any(|(o, t)| *o < e && s < o + t.len() as u64 + 1);
+            hit(sa) || hit(sb)
+        };
+        let rest: Vec<usize> = (0..d.byte_ranges.len()).filter(|&k| !covered(&d.byte_ranges[k])).collect();
+        let mut found: Vec<(&'static str, String)> = Vec::new();
+        let (mut x, mut y) = (removed.clone(), added.clone());
+        x.sort_unstable();
+        y.sort_unstable();
+        if x == y {
+            let xs: Vec<String> = removed.iter().map(|s| s.to_string()).collect();
+            let ys: Vec<String> = added.iter().map(|s| s.to_string()).collect();
+            let cause = classify::order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
+            found.push((
+                cause,
+                format!("{path}: the same {} strings in another order, {}", xs.len(), excerpt(&xs.join(" "), &ys.join(" "))),
+            ));
+        } else {
+            for (a, b) in removed.iter().zip(&added) {
+                let kinds = classify::classify_all(a, b, &self.known);
+                let ev = format!("{path}: string {}", excerpt(a, b));
+                if kinds.is_empty() {
+                    found.push((CONTENT, ev));
+                } else {
+                    for k in kinds {
+                        found.push((k, ev.clone()));
+                    }
+                }
+            }
+            for a in removed.iter().skip(added.len()).take(3) {
+                found.push((CONTENT, format!("{path}: string removed: {a:?}")));
+            }
+            for b in added.iter().skip(removed.len()).take(3) {
+                found.push((CONTENT, format!("{path}: string added: {b:?}")));
+            }
+        }
+        let mut seen: Vec<&'static str> = Vec::new();
+        for (cause, ev) in found {
+            if !seen.contains(&cause) {
+                seen.push(cause);
+                self.push(at, path, Part::Content, cause, ctx, ev);
+            }
+        }
+        if !rest.is_empty() {
+            let n = rest.len();
+            let u = self.push(
+                at,
+                path,
+                Part::Content,
+                CONTENT,
+                ctx,
+                format!("{path}: {n} changed byte range{} outside its strings", if n == 1 { "" } else { "s" }),
+            );
+            u.ranges = rest;
+        }
+        true
     }
 
     /// One unit per kind of change found in a node's content (a text with a date and a real
