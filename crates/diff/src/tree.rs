@@ -124,7 +124,7 @@ pub struct Evidence {
 }
 
 /// Shortest printable run kept in [`Evidence::strings`].
-pub const MIN_STRING: usize = 4;
+pub const MIN_STRING: usize = 3;
 /// Longest span of a node read for [`Evidence::strings`], per side.
 pub const STRINGS_SPAN_MAX: usize = 64 << 10;
 /// Most strings kept per side in [`Evidence::strings`].

@@ -667,6 +667,11 @@ impl Walker {
                 );
             }
             Some(Value::Offset(_)) => derived(self, OFFSET_SHIFT),
+            // A section's alignment follows what it holds (a longer string table is aligned
+            // wider).
+            Some(Value::Int(_)) if content_differs && matches!(lf, "align" | "alignment" | "addralign") => {
+                derived(self, SIZE)
+            }
             Some(Value::Size(_)) if content_differs => derived(self, SIZE),
             Some(Value::Digest(_)) if content_differs => derived(self, CHECKSUM),
             Some(Value::Hex(_)) if has_time && lf.contains("extra") => {
