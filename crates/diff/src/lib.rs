@@ -24,4 +24,7 @@ pub use engine::{compare_blobs, compare_paths, Options, Progress};
 pub use error::Error;
 pub use node::{open_file_node, open_node, NodeView};
 pub use rename::MIN_SIMILARITY;
-pub use tree::{human_delta, Change, Difference, Digests, Evidence, FieldChange, MAX_ORDER_NAMES, MIN_STRING, RANGE_STRING_MAX, STRINGS_MAX, STRINGS_SPAN_MAX};
+pub use tree::{
+    human_delta, Change, Difference, Digests, Evidence, FieldChange, MAX_ORDER_NAMES, MIN_STRING, RANGE_STRING_MAX,
+    STRINGS_MAX, STRINGS_SPAN_MAX,
+};

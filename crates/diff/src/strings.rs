@@ -39,7 +39,7 @@ fn runs(data: &[u8], start: usize, end: usize) -> Vec<(u64, String)> {
 /// The strings of both sides over the changed span of `ranges`: from the first range's start to
 /// the last listed range's end (whichever side is longer), at most [`STRINGS_SPAN_MAX`] bytes.
 /// `None` when nothing changed or neither side has a string there.
-pub(crate) fn changed_strings(a: &[u8], b: &[u8], ranges: &[ByteRange]) -> Option<Box<[Vec<(u64, String)>; 2]>> {
+pub(crate) fn changed_strings(a: &[u8], b: &[u8], ranges: &[ByteRange]) -> Option<crate::tree::SideStrings> {
     let first = ranges.first()?;
     let start = first.offset as usize;
     let end = ranges
@@ -56,6 +56,34 @@ pub(crate) fn changed_strings(a: &[u8], b: &[u8], ranges: &[ByteRange]) -> Optio
     Some(Box::new([sa, sb]))
 }
 
+/// The moves of the changed 8-byte words of the changed span that are not one of the first
+/// input's words there (see `Evidence::word_changes`).
+pub(crate) fn word_changes(a: &[u8], b: &[u8], ranges: &[ByteRange]) -> Option<Vec<(u64, u64)>> {
+    const MAX_MOVES: usize = 256;
+    let (first, last) = (ranges.first()?, ranges.last()?);
+    if a.len() != b.len() || ranges.iter().any(|r| r.len1 != r.len2) {
+        return None;
+    }
+    let start = (first.offset as usize) & !7;
+    let end = ((last.offset + last.len1) as usize).div_ceil(8) * 8;
+    if end > a.len() || end - start > STRINGS_SPAN_MAX {
+        return None;
+    }
+    let word = |d: &[u8], i: usize| u64::from_le_bytes(d[i..i + 8].try_into().unwrap_or([0; 8]));
+    let old: std::collections::HashSet<u64> = (start..end).step_by(8).map(|i| word(a, i)).collect();
+    let mut moves = std::collections::BTreeSet::new();
+    for i in (start..end).step_by(8) {
+        let (x, y) = (word(a, i), word(b, i));
+        if x != y && !old.contains(&y) {
+            moves.insert((x, y));
+            if moves.len() > MAX_MOVES {
+                return None;
+            }
+        }
+    }
+    Some(moves.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,8 +91,8 @@ mod tests {
 
     #[test]
     fn a_grown_string_and_the_table_after_it() {
-        let a = b"\x01\x02/tmp/a/main.c\0Mar  1 2024\010:00:00\0\x7f".to_vec();
-        let b = b"\x01\x02/tmp/bbbb/main.c\0Mar  2 2024\010:00:01\0\x7f".to_vec();
+        let a = b"\x01\x02/tmp/a/main.c\x00Mar  1 2024\x0010:00:00\x00\x7f".to_vec();
+        let b = b"\x01\x02/tmp/bbbb/main.c\x00Mar  2 2024\x0010:00:01\x00\x7f".to_vec();
         let (r, _) = byte_ranges(&a, &b, 32);
         let s = changed_strings(&a, &b, &r).expect("strings");
         let text = |v: &[(u64, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
@@ -72,6 +100,18 @@ mod tests {
         assert_eq!(text(&s[1]), ["/tmp/bbbb/main.c", "Mar  2 2024", "10:00:01"]);
         assert_eq!(s[0][1].0, 16);
         assert_eq!(s[1][1].0, 19);
+    }
+
+    #[test]
+    fn a_reordered_pointer_table_is_a_permutation() {
+        let w = |v: &[u64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let a = w(&[1, 0x2004, 0x11c0, 0x2008, 0x1200, 9]);
+        let b = w(&[1, 0x2008, 0x1200, 0x2004, 0x11c0, 9]);
+        let (r, _) = byte_ranges(&a, &b, 32);
+        assert_eq!(word_changes(&a, &b, &r), Some(vec![]));
+        let c = w(&[1, 0x2009, 0x1200, 0x2005, 0x11c0, 9]);
+        let (r, _) = byte_ranges(&a, &c, 32);
+        assert_eq!(word_changes(&a, &c, &r), Some(vec![(0x2004, 0x2009), (0x2008, 0x2005)]));
     }
 
     #[test]

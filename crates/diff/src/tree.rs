@@ -117,11 +117,21 @@ pub struct Evidence {
     /// the string holding the first listed range to the end of the last, at most
     /// [`STRINGS_SPAN_MAX`] bytes and [`STRINGS_MAX`] strings per side): a string table that
     /// grew, shrank or was reordered is read string by string.
-    pub strings: Option<Box<[Vec<(u64, String)>; 2]>>,
+    pub strings: Option<SideStrings>,
+    /// For content compared as bytes, of equal size, over a changed span of at most
+    /// [`STRINGS_SPAN_MAX`] bytes read as 8-byte little-endian words (8-byte aligned): the
+    /// changed words whose new value is none of the first input's words there, as (first,
+    /// second) values, distinct, at most 256. Empty when the span is the same words in another
+    /// order, as a table of pointers or records is when what it lists was reordered; a pointer
+    /// table whose targets moved shows them. `None` when not computed.
+    pub word_changes: Option<Vec<(u64, u64)>>,
     /// When the order of common members (or of a JSON array's equal elements) differs: the
     /// names in each input's order (at most [`MAX_ORDER_NAMES`]).
     pub orders: Option<Box<(Vec<String>, Vec<String>)>>,
 }
+
+/// Each input's strings with their offsets (see [`Evidence::strings`]).
+pub type SideStrings = Box<[Vec<(u64, String)>; 2]>;
 
 /// Shortest printable run kept in [`Evidence::strings`].
 pub const MIN_STRING: usize = 3;
@@ -141,6 +151,7 @@ pub struct Digests {
     pub md5: [u8; 16],
     pub sha1: [u8; 20],
     pub sha256: [u8; 32],
+    /// Empty for large contents (not computed).
     pub sha512: Vec<u8>,
     /// CRC-32 (IEEE, as zlib and `.gnu_debuglink`).
     pub crc32: u32,

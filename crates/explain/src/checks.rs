@@ -264,7 +264,9 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     g.crc32.to_le_bytes().to_vec(),
                     g.crc32.to_be_bytes().to_vec(),
                 ] {
-                    by_digest[side].entry(v).or_insert(k);
+                    if !v.is_empty() {
+                        by_digest[side].entry(v).or_insert(k);
+                    }
                 }
             }
         }
@@ -380,6 +382,33 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
             continue;
         };
         let node = all[k].2;
+        // Entries in another order (and pointers at strings that moved): what they list was
+        // reordered.
+        let sibling_order = order_of_siblings(&all, &index, &u.node);
+        let moves = string_moves(
+            all[index
+                .get(&u.node[..u.node.len().saturating_sub(1)])
+                .copied()
+                .unwrap_or(k)]
+            .2,
+        );
+        if let (Some(w), Some(order)) = (&node.evidence.word_changes, sibling_order) {
+            let parent = all[index
+                .get(&u.node[..u.node.len().saturating_sub(1)])
+                .copied()
+                .unwrap_or(k)]
+            .2;
+            if w.iter().all(|(x, y)| moves.contains(&(y.wrapping_sub(*x) as i64))) || points_at_strings(parent, w) {
+                u.derived = true;
+                u.cause = OFFSET_SHIFT;
+                u.root = Some(order);
+                u.evidence = format!(
+                    "{}: the same entries in another order, pointing at strings that moved",
+                    u.path
+                );
+                continue;
+            }
+        }
         let deltas = &node.evidence.range_deltas;
         if deltas.len() != node.byte_ranges.len() || node.byte_ranges.is_empty() {
             continue;
@@ -479,8 +508,14 @@ fn reordered_span(parent: &Difference) -> u64 {
         let ta: Vec<&str> = st[0].iter().map(|x| x.1.as_str()).collect();
         let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
         let regions = changed(&ta, &tb, Align::Tokens);
-        let mut x: Vec<&str> = regions.iter().flat_map(|(r, _)| ta[r.clone()].iter().copied()).collect();
-        let mut y: Vec<&str> = regions.iter().flat_map(|(_, r)| tb[r.clone()].iter().copied()).collect();
+        let mut x: Vec<&str> = regions
+            .iter()
+            .flat_map(|(r, _)| ta[r.clone()].iter().copied())
+            .collect();
+        let mut y: Vec<&str> = regions
+            .iter()
+            .flat_map(|(_, r)| tb[r.clone()].iter().copied())
+            .collect();
         x.sort_unstable();
         y.sort_unstable();
         if x.is_empty() || x != y {
@@ -499,6 +534,46 @@ fn reordered_span(parent: &Difference) -> u64 {
     best
 }
 
+/// Whether every changed word points at the start of a string of a sibling's string table in
+/// its own input (first values into the first input's strings, second into the second's), for
+/// one load address of that table: pointers at strings that were reordered.
+fn points_at_strings(parent: &Difference, words: &[(u64, u64)]) -> bool {
+    let Some(&(x0, _)) = words.first() else { return false };
+    for c in &parent.details {
+        let Some(st) = &c.evidence.strings else { continue };
+        let starts: [std::collections::HashSet<u64>; 2] =
+            [st[0].iter().map(|s| s.0).collect(), st[1].iter().map(|s| s.0).collect()];
+        // Each string of the first input the first word could point at gives a load address.
+        for o in &starts[0] {
+            let Some(base) = x0.checked_sub(*o) else { continue };
+            let hits = |v: u64, side: usize| v.checked_sub(base).is_some_and(|off| starts[side].contains(&off));
+            if words.iter().all(|(x, y)| hits(*x, 0) && hits(*y, 1)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The order cause a sibling's reordered strings got (locale or file order), if any.
+fn order_of_siblings(
+    all: &[(Vec<usize>, String, &Difference)],
+    index: &HashMap<&[usize], usize>,
+    node: &[usize],
+) -> Option<&'static str> {
+    let parent = index.get(&node[..node.len().saturating_sub(1)])?;
+    let p = all[*parent].2;
+    for c in &p.details {
+        let Some(st) = &c.evidence.strings else { continue };
+        let x: Vec<String> = st[0].iter().map(|s| s.1.clone()).collect();
+        let y: Vec<String> = st[1].iter().map(|s| s.1.clone()).collect();
+        if let Some(cause) = crate::classify::order_cause(&x, &y) {
+            return Some(cause);
+        }
+    }
+    None
+}
+
 /// How far the unchanged strings of each child moved (second offset minus first), distinct
 /// and bounded.
 fn string_moves(parent: &Difference) -> BTreeSet<i64> {
@@ -511,7 +586,10 @@ fn string_moves(parent: &Difference) -> BTreeSet<i64> {
         let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
         // Equal strings between the changed regions, in step.
         let (mut i, mut j) = (0, 0);
-        for (ra, rb) in changed(&ta, &tb, Align::Tokens).into_iter().chain(std::iter::once((ta.len()..ta.len(), tb.len()..tb.len()))) {
+        for (ra, rb) in changed(&ta, &tb, Align::Tokens)
+            .into_iter()
+            .chain(std::iter::once((ta.len()..ta.len(), tb.len()..tb.len())))
+        {
             while i < ra.start && j < rb.start {
                 let m = st[1][j].0 as i64 - st[0][i].0 as i64;
                 if m != 0 && out.len() < MAX_MOVES {

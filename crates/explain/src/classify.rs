@@ -649,7 +649,11 @@ mod tests {
     fn bare_host_names_that_start_a_build_info_string() {
         assert_eq!(c("devbox-alpha", "ci-node-17"), Some(HOSTNAME));
         assert_eq!(
-            classify_all("lab-pc-12 2024-03-01 10:00", "build-farm-03 2024-03-02 14:30", &Known::default()),
+            classify_all(
+                "lab-pc-12 2024-03-01 10:00",
+                "build-farm-03 2024-03-02 14:30",
+                &Known::default()
+            ),
             vec![TIMESTAMP, HOSTNAME]
         );
         assert_eq!(c("mode delta-x", "mode delta-y"), None);

@@ -351,11 +351,17 @@ fn layers(d: &Difference) -> Vec<String> {
 /// Whether only the outer layer of a node changed: the same content decompressed, or another
 /// outer layer over the same inner format (`xz+tar` → `gzip+tar`).
 fn recompressed(d: &Difference) -> bool {
-    if d.comments.iter().any(|c| c.contains("decompressed content is identical")) {
+    if d.comments
+        .iter()
+        .any(|c| c.contains("decompressed content is identical"))
+    {
         return true;
     }
     let c = chains(d);
-    let inner = |s: &str| s.split_once('+').map(|(outer, rest)| (outer.to_string(), rest.to_string()));
+    let inner = |s: &str| {
+        s.split_once('+')
+            .map(|(outer, rest)| (outer.to_string(), rest.to_string()))
+    };
     match (c.get(1).and_then(|x| inner(x)), c.get(2).and_then(|x| inner(x))) {
         (Some((o1, r1)), Some((o2, r2))) => o1 != o2 && r1 == r2,
         _ => false,
@@ -557,7 +563,10 @@ impl Walker {
             u.derived = true;
         };
         let is_time = matches!(value, Some(Value::Time(_)));
-        if recompressed(d) && !is_time && (name == "format" || layers(d).iter().any(|l| name.starts_with(&format!("{l}.")))) {
+        if recompressed(d)
+            && !is_time
+            && (name == "format" || layers(d).iter().any(|l| name.starts_with(&format!("{l}."))))
+        {
             // The outer layer changed (another compressor, or its settings) over the same
             // content: every field of that layer says so.
             self.push(at, path, part, COMPRESSION, ctx, evidence);
@@ -883,8 +892,14 @@ impl Walker {
         let ta: Vec<&str> = sa.iter().map(|x| x.1.as_str()).collect();
         let tb: Vec<&str> = sb.iter().map(|x| x.1.as_str()).collect();
         let regions = changed(&ta, &tb, Align::Tokens);
-        let removed: Vec<&str> = regions.iter().flat_map(|(r, _)| ta[r.clone()].iter().copied()).collect();
-        let added: Vec<&str> = regions.iter().flat_map(|(_, r)| tb[r.clone()].iter().copied()).collect();
+        let removed: Vec<&str> = regions
+            .iter()
+            .flat_map(|(r, _)| ta[r.clone()].iter().copied())
+            .collect();
+        let added: Vec<&str> = regions
+            .iter()
+            .flat_map(|(_, r)| tb[r.clone()].iter().copied())
+            .collect();
         if removed.is_empty() && added.is_empty() {
             return false;
         }
@@ -894,7 +909,9 @@ impl Walker {
             let hit = |v: &[(u64, String)]| v.iter().any(|(o, t)| *o < e && s < o + t.len() as u64 + 1);
             hit(sa) || hit(sb)
         };
-        let rest: Vec<usize> = (0..d.byte_ranges.len()).filter(|&k| !covered(&d.byte_ranges[k])).collect();
+        let rest: Vec<usize> = (0..d.byte_ranges.len())
+            .filter(|&k| !covered(&d.byte_ranges[k]))
+            .collect();
         let mut found: Vec<(&'static str, String)> = Vec::new();
         let (mut x, mut y) = (removed.clone(), added.clone());
         x.sort_unstable();
@@ -905,7 +922,11 @@ impl Walker {
             let cause = classify::order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
             found.push((
                 cause,
-                format!("{path}: the same {} strings in another order, {}", xs.len(), excerpt(&xs.join(" "), &ys.join(" "))),
+                format!(
+                    "{path}: the same {} strings in another order, {}",
+                    xs.len(),
+                    excerpt(&xs.join(" "), &ys.join(" "))
+                ),
             ));
         } else {
             for (a, b) in removed.iter().zip(&added) {
@@ -941,7 +962,10 @@ impl Walker {
                 Part::Content,
                 CONTENT,
                 ctx,
-                format!("{path}: {n} changed byte range{} outside its strings", if n == 1 { "" } else { "s" }),
+                format!(
+                    "{path}: {n} changed byte range{} outside its strings",
+                    if n == 1 { "" } else { "s" }
+                ),
             );
             u.ranges = rest;
         }
