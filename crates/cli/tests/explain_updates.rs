@@ -79,7 +79,9 @@ fn debian_updates_are_version_changes_and_md5sums_follow() {
         let mut debs: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         debs.sort();
         assert_eq!(debs.len(), 2, "{pkg}: {debs:?}");
-        let (old, new) = if debs[0].to_string_lossy().contains(&v[1].replace(':', "%3a")) {
+        // apt-get names a download PKG_VERSION_ARCH.deb, with ':' written %3a.
+        let named = |v: &str| format!("{pkg}_{}_", v.replace(':', "%3a"));
+        let (old, new) = if debs[0].to_string_lossy().contains(&named(&v[1])) {
             (&debs[0], &debs[1])
         } else {
             (&debs[1], &debs[0])

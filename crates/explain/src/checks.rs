@@ -341,11 +341,23 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     .and_then(|f| f.after.as_ref())
                     .map(|v| vec![v.to_string()])
                     .unwrap_or_default(),
-                (Part::Content, Some(n)) => u
+                (Part::Content, Some(n)) if !u.ranges.is_empty() => u
                     .ranges
                     .iter()
                     .filter_map(|&r| n.evidence.range_strings.get(r).map(|s| s.1.clone()))
                     .collect(),
+                // Read as a string table: the strings only the second input has.
+                (Part::Content, Some(n)) => n
+                    .evidence
+                    .strings
+                    .as_deref()
+                    .map(|[x, y]| {
+                        y.iter()
+                            .filter(|s| !x.iter().any(|t| t.1 == s.1))
+                            .map(|s| s.1.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 _ => Vec::new(),
             };
             if !shown.is_empty() {
