@@ -13,13 +13,14 @@ use std::process::Command;
 use reproscope_diff::{compare_paths, Options};
 use reproscope_explain::{explain, Config};
 
-// The bars each half must reach. 0.0 for now: whoever improves the explainer raises them to the
-// issue's thresholds (held-out: 0.95 top-1 on single-cause pairs, 0.90 top-2 set on two-cause
-// pairs) once it reaches them.
-const DEV_SINGLE_MIN: f64 = 0.0;
-const DEV_TWO_MIN: f64 = 0.0;
-const HELDOUT_SINGLE_MIN: f64 = 0.0;
-const HELDOUT_TWO_MIN: f64 = 0.0;
+// The bars each half must reach. Dev: the issue's bars (95% top-1 on single-cause pairs, 90%
+// top-2 set on two-cause pairs). Held-out: what the first held-out run scored (2026-12-04,
+// explainer sources e7473336…, see tests/realbuild/README.md), as a floor against regressions;
+// below the issue's bars, so that half is spent and a new held-out half decides the issue.
+const DEV_SINGLE_MIN: f64 = 0.95;
+const DEV_TWO_MIN: f64 = 0.90;
+const HELDOUT_SINGLE_MIN: f64 = 0.73;
+const HELDOUT_TWO_MIN: f64 = 0.83;
 // When true, a pair whose label has no `content` must get no `content` cause that is not derived.
 // false for now: the list is printed either way.
 const NO_CONTENT_FALSE_POSITIVES: bool = false;
