@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the seed corpora fuzz/corpus/<target>/ from the test fixtures, fuzz/seeds/ and small
 # samples made by the real tools (gzip, xz, zstd, bzip2, lz4, cpio, tar, zip, ar, dpkg-deb, gcc,
-# xorriso, genisoimage, mksquashfs, python3, pnmtopng) and by the repository's own EIF and SGXS
+# xorriso, genisoimage, mksquashfs, python3, msgfmt, pnmtopng) and by the repository's own EIF and SGXS
 # writers. A tool that is missing only costs its seeds. Usage: sh fuzz/seed.sh
 set -u
 cd "$(dirname "$0")"
@@ -94,6 +94,19 @@ printf 'x = 1\ndef f(a):\n    return a + x\n' >"$w/m.py"
 for mode in timestamp checked-hash unchecked-hash; do
     try python3 -c "import py_compile; py_compile.compile('$w/m.py', cfile='$w/m-$mode.pyc', invalidation_mode=py_compile.PycInvalidationMode['$(echo $mode | tr a-z- A-Z_)'])"
 done
+# A pyc with every kind of constant and nested code (the marshal decoder's paths).
+printf '%s\n' 'X = (1, -1180591620717411303424, 2.5, 1e100, 1j, 1-2j, b"b\x00", "s\u20ac", None, ..., ((), (1,)))' \
+    'def f(a, /, b, *c, d=1, **e):' '    y = 2' '    def g(z):' '        return y + z' \
+    '    return g, lambda q: q in {1, 2}' 'class K:' '    async def m(self):' \
+    '        try:' '            return [x async for x in self]' '        except E:' '            pass' >"$w/m2.py"
+try python3 -c "import py_compile; py_compile.compile('$w/m2.py', cfile='$w/m2.pyc')"
+# gettext catalogs: header, context, plural forms, escapes; both byte orders.
+printf '%s\n' 'msgid ""' 'msgstr ""' '"Project-Id-Version: x 1\n"' '"PO-Revision-Date: 2024-01-01 00:00+0000\n"' \
+    '"Content-Type: text/plain; charset=UTF-8\n"' '"Plural-Forms: nplurals=2; plural=(n != 1);\n"' '' \
+    'msgctxt "menu"' 'msgid "Open"' 'msgstr "Offen"' '' 'msgid "%d file"' 'msgid_plural "%d files"' \
+    'msgstr[0] "%d Datei"' 'msgstr[1] "%d Dateien"' '' 'msgid "tab\there"' 'msgstr "da\tdort"' >"$w/m.po"
+try msgfmt -o "$w/little.mo" "$w/m.po"
+try msgfmt --endianness=big -o "$w/big.mo" "$w/m.po"
 try sh -c "ppmmake rgb:10/80/f0 5 3 | pnmtopng >'$w/small.png'"
 try sh -c "ppmmake rgb:10/80/f0 4 4 | pnmtopng -interlace -text /dev/null >'$w/small-interlaced.png'"
 
@@ -115,6 +128,7 @@ put zstd "$w"/*.zst
 put bzip2 "$w"/*.bz2
 put lz4 "$w"/*.lz4
 put pyc "$w"/*.pyc
+put mo "$w"/*.mo
 put png "$w"/*.png
 put sgxs "$w/small.sgxs" "$root"/tests/data/sgx/*.sgxs
 put sigstruct "$root"/tests/data/sgx/*.sig "$root"/tests/data/sgx/*.sigstruct.bin
