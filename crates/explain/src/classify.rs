@@ -23,6 +23,7 @@ struct Patterns {
     bare_host: Regex,
     dashed: Regex,
     user: Regex,
+    compress: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -73,6 +74,9 @@ fn patterns() -> &'static Patterns {
             )
             .expect("bare host pattern"),
             dashed: Regex::new(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+\b").expect("dashed pattern"),
+            // Words about compression and compressor names.
+            compress: Regex::new(r"(?i)\b[a-z-]*compress[a-z-]*\b|\b(?:gzip|xz|lzma|lz4|lzo|zstd|bzip2|deflate|zlib)\b")
+                .expect("compression pattern"),
             // Who built it: "compiled by alice", BUILD_USER = "bob", "Packager: carol".
             user: Regex::new(
                 r#"(?i)(?:\b|_)(?:compiled by|built by|build(?:ing)?[ _-]?user|user(?:name)?|login|packager|logname)\s*[:=]?\s*["'(]?([a-z_][a-z0-9_.-]*)"#,
@@ -198,14 +202,73 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         }
         v
     };
-    let classes: [Class; 7] = [
-        (BUILD_PATH, paths(a, &known.build_dirs1), paths(b, &known.build_dirs2)),
+    // Two absolute paths to the same file under other directories: the build path, wherever
+    // the build ran.
+    let (same_file_a, same_file_b) = same_file_paths(&p.path, a, b);
+    let with = |mut v: Vec<Range<usize>>, more: Vec<Range<usize>>| {
+        v.extend(more);
+        v
+    };
+    // A date written with month or weekday names of another language: the locale's LC_TIME.
+    let (lang_a, lang_b) = (date_words(a), date_words(b));
+    let langs = |v: &[(Range<usize>, &'static str)]| -> Vec<&'static str> {
+        v.iter().map(|x| x.1).filter(|l| !l.is_empty()).collect()
+    };
+    let (ka, kb) = (langs(&lang_a), langs(&lang_b));
+    let other_language = !ka.is_empty() && !kb.is_empty() && ka.iter().all(|la| !kb.contains(la));
+    let locale_words = |v: &[(Range<usize>, &str)], s: &str| -> Vec<Range<usize>> {
+        if !other_language {
+            return Vec::new();
+        }
+        // The words and the numbers of the date around them (day, year, time).
+        let mut out: Vec<Range<usize>> = v.iter().map(|(r, _)| r.clone()).collect();
+        out.extend(p.time.find_iter(s).map(|m| m.range()));
+        let mut digits: Option<usize> = None;
+        for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+            match (c.is_ascii_digit(), digits) {
+                (true, None) => digits = Some(i),
+                (false, Some(st)) => {
+                    out.push(st..i);
+                    digits = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    };
+    // The build user: root on one side, a user name alone on the other (whoami in a header).
+    let root_user = |s: &str, other: &str| -> Vec<Range<usize>> {
+        let lone = |t: &str| {
+            let t = t.trim();
+            !t.is_empty()
+                && t.len() <= 32
+                && t.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+        };
+        if (s.trim() == "root" && lone(other)) || (other.trim() == "root" && lone(s)) {
+            vec![0..s.len()]
+        } else {
+            Vec::new()
+        }
+    };
+    let classes: [Class; 9] = [
+        (
+            BUILD_PATH,
+            with(paths(a, &known.build_dirs1), same_file_a),
+            with(paths(b, &known.build_dirs2), same_file_b),
+        ),
+        (LOCALE, locale_words(&lang_a, a), locale_words(&lang_b, b)),
         (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
         (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
         (RANDOMNESS, randoms(a), randoms(b)),
         (INPUT_VERSION, versions(a), versions(b)),
         (HOSTNAME, hosts(a), hosts(b)),
-        (USER_GROUP, groups(&p.user, a), groups(&p.user, b)),
+        (
+            USER_GROUP,
+            with(groups(&p.user, a), root_user(a, b)),
+            with(groups(&p.user, b), root_user(b, a)),
+        ),
+        (COMPRESSION, spans(&p.compress, a), spans(&p.compress, b)),
     ];
     let mut found: Vec<&'static str> = Vec::new();
     for (ra, rb) in &regions {
@@ -224,7 +287,9 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         re.find_iter(s).map(|m| m.as_str()).collect()
     }
     let datelike = found.iter().all(|c| *c == TIMESTAMP || *c == TIMEZONE);
-    if found.contains(&TIMEZONE) || (datelike && zones(&p.zone, a) != zones(&p.zone, b)) {
+    if found.contains(&TIMEZONE)
+        || (datelike && (zones(&p.zone, a) != zones(&p.zone, b) || same_moment_elsewhere(a, b)))
+    {
         // A date written in another zone: the zone explains its digits too.
         found.retain(|c| *c != TIMESTAMP);
         if !found.contains(&TIMEZONE) {
@@ -234,6 +299,318 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     // In priority order.
     let kinds: Vec<&'static str> = classes.iter().map(|c| c.0).filter(|c| found.contains(c)).collect();
     (!kinds.is_empty()).then_some(kinds)
+}
+
+/// Absolute paths (two components or more) in `a` and `b` that end in the same file name but
+/// differ before it: their ranges in each.
+fn same_file_paths(path: &Regex, a: &str, b: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let pa: Vec<regex::Match> = path.find_iter(a).collect();
+    let pb: Vec<regex::Match> = path.find_iter(b).collect();
+    let file = |m: &regex::Match| {
+        m.as_str()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    for x in &pa {
+        for y in &pb {
+            if x.as_str() != y.as_str() && !file(x).is_empty() && file(x) == file(y) {
+                ra.push(x.range());
+                rb.push(y.range());
+            }
+        }
+    }
+    (ra, rb)
+}
+
+/// Month and weekday names with their language, as `date` and strftime write them under a
+/// locale's LC_TIME (full and abbreviated forms; English included).
+const DATE_WORDS: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "sept",
+            "oct",
+            "nov",
+            "dec",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "mon",
+            "tue",
+            "wed",
+            "thu",
+            "fri",
+            "sat",
+            "sun",
+            "am",
+            "pm",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+            "janv",
+            "févr",
+            "avr",
+            "juil",
+            "déc",
+            "lundi",
+            "mardi",
+            "mercredi",
+            "jeudi",
+            "vendredi",
+            "samedi",
+            "dimanche",
+            "lun",
+            "mer",
+            "jeu",
+            "ven",
+            "sam",
+            "dim",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "januar",
+            "februar",
+            "märz",
+            "mär",
+            "juni",
+            "juli",
+            "oktober",
+            "okt",
+            "dezember",
+            "dez",
+            "montag",
+            "dienstag",
+            "mittwoch",
+            "donnerstag",
+            "freitag",
+            "samstag",
+            "sonntag",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+            "ene",
+            "abr",
+            "ago",
+            "dic",
+            "lunes",
+            "martes",
+            "miércoles",
+            "jueves",
+            "viernes",
+            "sábado",
+            "domingo",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "gennaio",
+            "febbraio",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "settembre",
+            "ottobre",
+            "dicembre",
+            "gen",
+            "mag",
+            "giu",
+            "lug",
+            "set",
+            "ott",
+            "lunedì",
+            "martedì",
+            "mercoledì",
+            "giovedì",
+            "venerdì",
+            "sabato",
+            "domenica",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "janeiro",
+            "fevereiro",
+            "março",
+            "maio",
+            "junho",
+            "julho",
+            "setembro",
+            "outubro",
+            "dezembro",
+            "fev",
+            "segunda",
+            "terça",
+            "quarta",
+            "quinta",
+            "sexta",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "januari",
+            "februari",
+            "maart",
+            "mei",
+            "augustus",
+            "maandag",
+            "dinsdag",
+            "woensdag",
+            "donderdag",
+            "vrijdag",
+            "zaterdag",
+            "zondag",
+            "mrt",
+        ],
+    ),
+];
+
+/// The month and weekday words of `s` (whole words, any case) with their language, or "" for a
+/// word several languages share ("mai", "april"): only words of one language tell it.
+fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let bytes_end = s.len();
+    for (i, c) in s.char_indices().chain(std::iter::once((bytes_end, ' '))) {
+        if c.is_alphabetic() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(st) = start.take() {
+            let w = s[st..i].to_lowercase();
+            let langs: Vec<&'static str> = DATE_WORDS
+                .iter()
+                .filter(|(_, ws)| ws.contains(&w.as_str()))
+                .map(|(l, _)| *l)
+                .collect();
+            match langs.as_slice() {
+                [] => {}
+                [one] => out.push((st..i, *one)),
+                // Shared by several languages: a date word, of no one language.
+                _ => out.push((st..i, "")),
+            }
+        }
+    }
+    out
+}
+
+/// Whether the dates with times of `a` and `b` are the same moment seen in two time zones: the
+/// same seconds, every pair apart by one offset that is a multiple of 15 minutes up to 14 hours.
+fn same_moment_elsewhere(a: &str, b: &str) -> bool {
+    let (x, y) = (datetimes(a), datetimes(b));
+    if x.is_empty() || x.len() != y.len() {
+        return false;
+    }
+    let d = y[0] - x[0];
+    d != 0 && d % 900 == 0 && d.abs() <= 14 * 3600 && x.iter().zip(&y).all(|(p, q)| q - p == d)
+}
+
+/// Dates with a time of day in `s` (ISO 8601 "2024-03-01 10:00:00", `__DATE__ __TIME__`
+/// "Mar  1 2024 10:00:00", RFC 2822 "1 Mar 2024 10:00:00"), as seconds since the epoch as if
+/// in UTC; only forms with seconds, which a build time has and a hand-written time rarely.
+fn datetimes(s: &str) -> Vec<i64> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{1,2}),?\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})|\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})")
+            .expect("datetime pattern")
+    });
+    let month = |m: &str| -> i64 {
+        let m = m.to_ascii_lowercase();
+        [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ]
+        .iter()
+        .position(|x| m.starts_with(x))
+        .map_or(1, |i| i as i64 + 1)
+    };
+    let num = |c: &regex::Captures, i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
+    let mut out = Vec::new();
+    for c in re.captures_iter(s) {
+        let parts = if c.get(1).is_some() {
+            (num(&c, 1), num(&c, 2), num(&c, 3), num(&c, 4), num(&c, 5), num(&c, 6))
+        } else if c.get(7).is_some() {
+            let m = c.get(7).map(|m| month(m.as_str()));
+            (num(&c, 9), m, num(&c, 8), num(&c, 10), num(&c, 11), num(&c, 12))
+        } else {
+            let m = c.get(14).map(|m| month(m.as_str()));
+            (num(&c, 15), m, num(&c, 13), num(&c, 16), num(&c, 17), num(&c, 18))
+        };
+        if let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = parts {
+            out.push(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se);
+        }
+    }
+    out
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
 }
 
 /// Pieces of a string that are parts of a known build directory (binary windows cut paths).
@@ -658,6 +1035,30 @@ mod tests {
         );
         assert_eq!(c("mode delta-x", "mode delta-y"), None);
         assert_eq!(c("read-only", "read-write"), None);
+    }
+
+    #[test]
+    fn general_classes() {
+        // The same file under other directories, outside the usual build roots.
+        assert_eq!(
+            c("at /opt/ci/ws-4/lib/ring.c:42", "at /srv/x/lib/ring.c:42"),
+            Some(BUILD_PATH)
+        );
+        assert_eq!(c("/usr/lib/a.so", "/usr/lib/b.so"), None);
+        // Another language's month names: the locale.
+        assert_eq!(c("Fri Mar  1 10:00:00 2024", "ven. 1 mars 2024 10:00:00"), Some(LOCALE));
+        // The same moment, another zone, with no zone written.
+        assert_eq!(
+            c("built 2024-03-01 10:00:00", "built 2024-03-01 15:30:00"),
+            Some(TIMEZONE)
+        );
+        assert_eq!(
+            c("built 2024-03-01 10:00:00", "built 2024-03-02 15:30:00"),
+            Some(TIMESTAMP)
+        );
+        assert_eq!(c("root", "builder"), Some(USER_GROUP));
+        assert_eq!(c("flags: a,compressor-options", "flags: a"), Some(COMPRESSION));
+        assert_eq!(days_from_civil(2024, 3, 1) * 86400, 1709251200);
     }
 
     #[test]

@@ -623,8 +623,10 @@ impl Walker {
                     _ => None,
                 };
                 let (a, b) = (t(&f.before), t(&f.after));
-                // Whole hours up to 14: the same moment written in another time zone.
-                let zone = matches!((a, b), (Some(a), Some(b)) if (a - b) % 3600 == 0 && (1..=14).contains(&((a - b).abs() / 3600)));
+                // Multiples of 15 minutes up to 14 hours (zones are whole hours, or :30 and :45
+                // off): the same moment written in another time zone.
+                let zone =
+                    matches!((a, b), (Some(a), Some(b)) if a != b && (a - b) % 900 == 0 && (a - b).abs() <= 14 * 3600);
                 let cause = if zone { TIMEZONE } else { TIMESTAMP };
                 let ev = match (a, b) {
                     (Some(x), Some(y)) => format!(
