@@ -246,7 +246,7 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
         };
         if (s.trim() == "root" && lone(other)) || (other.trim() == "root" && lone(s)) {
-            vec![0..s.len()]
+            std::iter::once(0..s.len()).collect()
         } else {
             Vec::new()
         }
