@@ -21,9 +21,11 @@ const DEV_SINGLE_MIN: f64 = 0.95;
 const DEV_TWO_MIN: f64 = 0.90;
 const HELDOUT_SINGLE_MIN: f64 = 0.73;
 const HELDOUT_TWO_MIN: f64 = 0.83;
-// When true, a pair whose label has no `content` must get no `content` cause that is not derived.
-// false for now: the list is printed either way.
-const NO_CONTENT_FALSE_POSITIVES: bool = false;
+// Per half: whether a pair whose label has no `content` may get a `content` cause that is not
+// derived (a non-determinism called a real change, the one mistake the explainer must not
+// make). Dev: never. Held-out: listed, not failed (its first run had some; see the README).
+const DEV_NO_CONTENT_FALSE_POSITIVES: bool = true;
+const HELDOUT_NO_CONTENT_FALSE_POSITIVES: bool = false;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
@@ -157,7 +159,7 @@ fn score(half: &str) -> (Score, Vec<(String, String)>) {
     (s, pairs)
 }
 
-fn check(half: &str, single_min: f64, two_min: f64) -> Vec<(String, String)> {
+fn check(half: &str, single_min: f64, two_min: f64, no_content_fp: bool) -> Vec<(String, String)> {
     let (s, pairs) = score(half);
     assert!(s.single.1 > 0 && s.two.1 >= 5, "{half}: too few pairs");
     let mut failures = Vec::new();
@@ -176,7 +178,7 @@ fn check(half: &str, single_min: f64, two_min: f64) -> Vec<(String, String)> {
     if !failures.is_empty() {
         failures.extend(s.wrong.iter().cloned());
     }
-    if NO_CONTENT_FALSE_POSITIVES && !s.content_fp.is_empty() {
+    if no_content_fp && !s.content_fp.is_empty() {
         failures.push(format!("{half}: `content` where the label has none:"));
         failures.extend(s.content_fp.iter().cloned());
     }
@@ -216,7 +218,7 @@ fn explainer_sources() -> Vec<(PathBuf, String)> {
 
 #[test]
 fn dev_half() {
-    let pairs = check("dev", DEV_SINGLE_MIN, DEV_TWO_MIN);
+    let pairs = check("dev", DEV_SINGLE_MIN, DEV_TWO_MIN, DEV_NO_CONTENT_FALSE_POSITIVES);
     let toks = tokens();
     for (name, _) in &pairs {
         assert!(toks.contains_key(name), "tests/realbuild/tokens has no line for {name}");
@@ -225,7 +227,12 @@ fn dev_half() {
 
 #[test]
 fn heldout_half() {
-    check("heldout", HELDOUT_SINGLE_MIN, HELDOUT_TWO_MIN);
+    check(
+        "heldout",
+        HELDOUT_SINGLE_MIN,
+        HELDOUT_TWO_MIN,
+        HELDOUT_NO_CONTENT_FALSE_POSITIVES,
+    );
 }
 
 /// None of the held-out pairs' distinctive strings (tests/realbuild/tokens, 5 characters or
