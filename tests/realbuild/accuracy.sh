@@ -3,15 +3,17 @@
 # temporary directory, runs `reproscope diff a b --json` on each pair and compares its ranked
 # causes with the pair's label.
 #
-#   bash tests/realbuild/accuracy.sh [dev|heldout|all] [--lock]     (default: dev)
+#   bash tests/realbuild/accuracy.sh [dev|heldout|heldout2|all] [--lock]     (default: dev)
 #
 # A single-cause pair is right when the first cause that is not derived is its label (top-1); a
 # two-cause pair "A+B" when the first two causes that are not derived are {A, B} (top-2 set).
-# Per half it prints both accuracies. With the held-out half it also prints the sha256 of the
-# explainer's sources (every .rs under crates/explain/src, sorted by path: sha256sum of each,
-# then sha256 of that listing) and compares it with tests/realbuild/heldout-lock, the hash
-# recorded when the held-out half was first run; if that file is absent it says so, and --lock
-# writes it. The held-out half is for the final check only: never tune the explainer on it.
+# Per half it prints both accuracies. With a held-out half (heldout or heldout2) it also prints
+# the sha256 of the explainer's sources (every .rs under crates/explain/src, sorted by path:
+# sha256sum of each, then sha256 of that listing) and compares it with that half's lock,
+# tests/realbuild/heldout-lock or tests/realbuild/heldout2-lock, the hash recorded when the half
+# was first run; if the lock is absent it says so, and --lock writes it. The held-out halves are
+# for the final check only: never tune the explainer on them. "all" is dev and heldout; heldout2
+# is only run when named.
 #
 # Environment: REPROSCOPE=path to a reproscope binary (default: the workspace's release binary,
 # built or brought up to date with cargo build --release).
@@ -25,11 +27,11 @@ halves=dev
 lock=0
 for arg in "$@"; do
     case "$arg" in
-    dev | heldout) halves=$arg ;;
+    dev | heldout | heldout2) halves=$arg ;;
     all) halves="dev heldout" ;;
     --lock) lock=1 ;;
     *)
-        echo "usage: accuracy.sh [dev|heldout|all] [--lock]" >&2
+        echo "usage: accuracy.sh [dev|heldout|heldout2|all] [--lock]" >&2
         exit 2
         ;;
     esac
@@ -51,7 +53,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/reproscope-realbuild-acc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The sha256 of the explainer's sources, as heldout-lock records it.
+# The sha256 of the explainer's sources, as heldout-lock and heldout2-lock record it.
 explainer_hash() {
     (cd "$repo/crates/explain/src" && find . -name '*.rs' -type f | LC_ALL=C sort | xargs sha256sum) |
         sha256sum | cut -d' ' -f1
@@ -61,22 +63,23 @@ status=0
 for half in $halves; do
     out="$tmp/$half"
     bash "$here/make.sh" "$half" "$out" >&2
-    if [ "$half" = heldout ]; then
+    if [ "$half" = heldout ] || [ "$half" = heldout2 ]; then
         hash=$(explainer_hash)
+        lockfile=$here/$half-lock
         echo "explainer sources (crates/explain/src/**/*.rs) sha256: $hash"
-        if [ -f "$here/heldout-lock" ]; then
-            locked=$(tr -d ' \n' <"$here/heldout-lock")
+        if [ -f "$lockfile" ]; then
+            locked=$(tr -d ' \n' <"$lockfile")
             if [ "$locked" = "$hash" ]; then
-                echo "heldout-lock: matches (the explainer is unchanged since the held-out half was first run)"
+                echo "$half-lock: matches (the explainer is unchanged since the $half half was first run)"
             else
-                echo "heldout-lock: DIFFERS: recorded $locked at the first held-out run; the explainer changed since"
+                echo "$half-lock: DIFFERS: recorded $locked at the first $half run; the explainer changed since"
                 status=1
             fi
         elif [ "$lock" = 1 ]; then
-            echo "$hash" >"$here/heldout-lock"
-            echo "heldout-lock: absent; written now (this is the first held-out run)"
+            echo "$hash" >"$lockfile"
+            echo "$half-lock: absent; written now (this is the first $half run)"
         else
-            echo "heldout-lock: absent (no held-out run was recorded; --lock records this one)"
+            echo "$half-lock: absent (no $half run was recorded; --lock records this one)"
         fi
     fi
     echo "== $half half"
