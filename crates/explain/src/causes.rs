@@ -91,6 +91,9 @@ pub fn fix(id: &str, context: &str) -> &'static str {
         (TIMESTAMP, "pyc") => {
             "compile with SOURCE_DATE_EPOCH set (py_compile then writes checked-hash pycs, Python >= 3.7), or python3 -m compileall --invalidation-mode checked-hash"
         }
+        (TIMESTAMP, "mo") => {
+            "set the catalog's dates from SOURCE_DATE_EPOCH, or drop PO-Revision-Date changes before msgfmt"
+        }
         (TIMESTAMP, "png") => {
             "strip or fix the time chunks: no tIME, no date:* text (convert -define png:exclude-chunks=date,time), or strip-nondeterminism"
         }
@@ -105,6 +108,9 @@ pub fn fix(id: &str, context: &str) -> &'static str {
         (FILE_ORDER, "text") => "sort the generated list: LC_ALL=C sort",
         (FILE_ORDER, _) => "sort members: find . | LC_ALL=C sort | cpio/zip ... (never readdir order)",
         (LOCALE, _) => "build with LC_ALL=C (or C.UTF-8): sort order and formats follow the locale",
+        (BUILD_PATH, "pyc") => {
+            "compile in a fixed path, or record another one: python3 -m compileall -d /usr/lib/... (or -s PREFIX -p NEWPREFIX)"
+        }
         (BUILD_PATH, "elf") => {
             "-ffile-prefix-map=$PWD=. (or -fdebug-prefix-map), or build in a fixed path (reproscope run --build-path)"
         }

@@ -24,6 +24,7 @@ struct Patterns {
     dashed: Regex,
     user: Regex,
     compress: Regex,
+    token: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -74,6 +75,7 @@ fn patterns() -> &'static Patterns {
             )
             .expect("bare host pattern"),
             dashed: Regex::new(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+\b").expect("dashed pattern"),
+            token: Regex::new(r"[A-Za-z0-9+/_]{8,}={0,2}").expect("token pattern"),
             // Words about compression and compressor names.
             compress: Regex::new(r"(?i)\b[a-z-]*compress[a-z-]*\b|\b(?:gzip|xz|lzma|lz4|lzo|zstd|bzip2|deflate|zlib)\b")
                 .expect("compression pattern"),
@@ -189,6 +191,31 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             .map(|m| m.range())
             .collect()
     };
+    // Shorter random values (a nonce, a temporary suffix): a token of 8 characters or more that
+    // looks random (hex with letters and digits, or mixed case with digits) where the other
+    // side has one of the same length, as one generator writes them.
+    let short_random = |s: &str, other: &str| -> Vec<Range<usize>> {
+        let looks = |t: &str| {
+            let hex = t.bytes().all(|c| c.is_ascii_hexdigit())
+                && t.bytes().any(|c| c.is_ascii_digit())
+                && t.bytes().any(|c| c.is_ascii_alphabetic());
+            let mixed = t.bytes().any(|c| c.is_ascii_uppercase())
+                && t.bytes().any(|c| c.is_ascii_lowercase())
+                && t.bytes().any(|c| c.is_ascii_digit());
+            hex || mixed
+        };
+        let lens: Vec<usize> = p
+            .token
+            .find_iter(other)
+            .filter(|m| looks(m.as_str()))
+            .map(|m| m.len())
+            .collect();
+        p.token
+            .find_iter(s)
+            .filter(|m| looks(m.as_str()) && lens.contains(&m.len()))
+            .map(|m| m.range())
+            .collect()
+    };
     // Host names: after a keyword or in user@host, or a bare host-shaped name that starts a
     // string (a build-info line "ci-node-17 2024-03-01") and differs in more than a word.
     let at_start = |s: &str, m: &regex::Match| s[..m.start()].chars().next_back().is_none_or(|c| !c.is_ascii_graphic());
@@ -260,7 +287,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         (LOCALE, locale_words(&lang_a, a), locale_words(&lang_b, b)),
         (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
         (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
-        (RANDOMNESS, randoms(a), randoms(b)),
+        (
+            RANDOMNESS,
+            with(randoms(a), short_random(a, b)),
+            with(randoms(b), short_random(b, a)),
+        ),
         (INPUT_VERSION, versions(a), versions(b)),
         (HOSTNAME, hosts(a), hosts(b)),
         (
@@ -1057,6 +1088,9 @@ mod tests {
             Some(TIMESTAMP)
         );
         assert_eq!(c("root", "builder"), Some(USER_GROUP));
+        assert_eq!(c("nonce=k3JfQ9aZ", "nonce=Xb71pQmT"), Some(RANDOMNESS));
+        assert_eq!(c("id 8f3a2c1d", "id 0b9e77a4"), Some(RANDOMNESS));
+        assert_eq!(c("mode = Standard", "mode = Advanced"), None);
         assert_eq!(c("flags: a,compressor-options", "flags: a"), Some(COMPRESSION));
         assert_eq!(days_from_civil(2024, 3, 1) * 86400, 1709251200);
     }

@@ -320,7 +320,7 @@ fn last_format(f: Option<&str>) -> &'static str {
     let last = f.and_then(|f| f.rsplit('+').next()).unwrap_or("");
     for k in [
         "tar", "cpio", "zip", "squashfs", "iso9660", "gzip", "xz", "zstd", "bzip2", "lz4", "ar", "elf", "eif", "sgxs",
-        "pyc", "png",
+        "pyc", "png", "mo",
     ] {
         if last == k {
             return k;
@@ -476,7 +476,7 @@ impl Walker {
             Change::Changed => {}
         }
         if !is_json {
-            self.content(d, at, &path, own_fmt);
+            self.content(d, at, &path, own_fmt, parent_fmt);
         }
         let fields_explain = self.units[first..]
             .iter()
@@ -713,7 +713,7 @@ impl Walker {
     }
 
     /// The node's content: a text diff, changed bytes.
-    fn content(&mut self, d: &Difference, at: &[usize], path: &str, own_fmt: &'static str) {
+    fn content(&mut self, d: &Difference, at: &[usize], path: &str, own_fmt: &'static str, parent_fmt: &'static str) {
         let Some(u) = &d.unified_diff else { return };
         let name = if d.change == Change::Added {
             &d.source2
@@ -778,7 +778,15 @@ impl Walker {
         if found.is_empty() && self.units.last().is_none_or(|u| u.node != at) {
             found.push((CONTENT, format!("{path}: content differs")));
         }
+        let first = self.units.len();
         self.content_units(at, path, found, "text");
+        // Text that a container's decoder wrote (a pyc's code listing, a catalog's header):
+        // the container's own fix when it has one.
+        for u in &mut self.units[first..] {
+            if !parent_fmt.is_empty() && fix(u.cause, parent_fmt) != fix(u.cause, "") {
+                u.context = parent_fmt;
+            }
+        }
     }
 
     /// Changed bytes: each listed range read as the whole strings that hold it on both sides
@@ -919,8 +927,15 @@ impl Walker {
         x.sort_unstable();
         y.sort_unstable();
         if x == y {
-            let xs: Vec<String> = removed.iter().map(|s| s.to_string()).collect();
-            let ys: Vec<String> = added.iter().map(|s| s.to_string()).collect();
+            // The orders are judged on the whole reordered block of each side (from the first
+            // change to the last): the moved strings alone keep their relative order.
+            let block = |t: &[&str], rs: Vec<std::ops::Range<usize>>| -> Vec<String> {
+                let lo = rs.iter().map(|r| r.start).min().unwrap_or(0);
+                let hi = rs.iter().map(|r| r.end).max().unwrap_or(0);
+                t[lo..hi.max(lo)].iter().map(|s| s.to_string()).collect()
+            };
+            let xs = block(&ta, regions.iter().map(|r| r.0.clone()).collect());
+            let ys = block(&tb, regions.iter().map(|r| r.1.clone()).collect());
             let cause = classify::order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
             found.push((
                 cause,
