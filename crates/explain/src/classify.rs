@@ -44,7 +44,9 @@ fn patterns() -> &'static Patterns {
             // 20240101, 20240101T120000Z
             r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T?\d{4,6}Z?)?\b".to_string(),
             // Unix seconds of 2001..2033, and a bare year (a copyright line)
-            r"\b1[0-9]{9}\b".to_string(),
+            r"\b1[0-9]{9}(?:[0-9]{3}|[0-9]{6}|[0-9]{9})?\b".to_string(),
+            // 01.03.2024, 03/01/2024, 1/3/24
+            r"\b\d{1,2}[./]\d{1,2}[./](?:(?:19|20)\d{2}|\d{2})\b".to_string(),
             r"\b(?:19|20)\d{2}\b".to_string(),
         ]
         .join("|");
@@ -65,7 +67,7 @@ fn patterns() -> &'static Patterns {
             )
             .expect("version pattern"),
             host: Regex::new(
-                r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)"#,
+                r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)|\bLinux\s+([a-z0-9][a-z0-9.-]*)\s+\d+\.\d+"#,
             )
             .expect("host pattern"),
             // A host-shaped name: labels of letters and digits joined by '-' or '.', with a
@@ -172,7 +174,8 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                     && v.split('.')
                         .all(|x| x.len() <= 3 && x.bytes().all(|c| c.is_ascii_digit())))
             })
-            .filter_map(|c| c.get(0).map(|m| m.range()))
+            // The version itself: another name before the same version is not a version change.
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.range()))
             .collect()
     };
     let randoms = |s: &str| -> Vec<Range<usize>> {
@@ -301,6 +304,40 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         ),
         (COMPRESSION, spans(&p.compress, a), spans(&p.compress, b)),
     ];
+    // The same words in another order on one line (a set or a dependency list printed in hash
+    // or readdir order).
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_alphanumeric() || "._-/+".contains(c)))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    if wa != wb && wa.len() >= 2 && sorted(&wa) == sorted(&wb) {
+        return Some(vec![FILE_ORDER]);
+    }
+    // The same numbers written with other separators (1,234.5 and 1.234,5): the locale.
+    let numbers = |s: &str| -> String {
+        let c: Vec<char> = s.chars().collect();
+        (0..c.len())
+            .map(|i| {
+                let between = i > 0 && i + 1 < c.len() && c[i - 1].is_ascii_digit() && c[i + 1].is_ascii_digit();
+                if between && matches!(c[i], '.' | ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'') {
+                    '#'
+                } else {
+                    c[i]
+                }
+            })
+            .collect()
+    };
+    if numbers(a) == numbers(b) {
+        return Some(vec![LOCALE]);
+    }
     let mut found: Vec<&'static str> = Vec::new();
     for (ra, rb) in &regions {
         // Only punctuation or binary bytes changed: nothing a pattern can vouch for.
@@ -1091,6 +1128,21 @@ mod tests {
         assert_eq!(c("nonce=k3JfQ9aZ", "nonce=Xb71pQmT"), Some(RANDOMNESS));
         assert_eq!(c("id 8f3a2c1d", "id 0b9e77a4"), Some(RANDOMNESS));
         assert_eq!(c("mode = Standard", "mode = Advanced"), None);
+        assert_eq!(
+            c(
+                "Linux buildbox 6.1.0-18-amd64 #1 SMP",
+                "Linux laptop 6.1.0-18-amd64 #1 SMP"
+            ),
+            Some(HOSTNAME)
+        );
+        assert_eq!(c("stamp 1709287200123", "stamp 1709373600456"), Some(TIMESTAMP));
+        assert_eq!(c("Stand: 01.03.2024", "Stand: 02.03.2024"), Some(TIMESTAMP));
+        assert_eq!(
+            c("deps: zlib openssl libffi", "deps: libffi zlib openssl"),
+            Some(FILE_ORDER)
+        );
+        assert_eq!(c("total 1,234.50 bytes", "total 1.234,50 bytes"), Some(LOCALE));
+        assert_eq!(c("total 1,234 bytes", "total 1,243 bytes"), None);
         assert_eq!(c("flags: a,compressor-options", "flags: a"), Some(COMPRESSION));
         assert_eq!(days_from_civil(2024, 3, 1) * 86400, 1709251200);
     }
