@@ -272,9 +272,22 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
         }
     }
     let changed = |n: &Difference| n.change != Change::Changed || n.has_own_change() || !n.details.is_empty();
-    let snapshot: Vec<(Vec<usize>, Option<&'static str>)> = all
+    // The main cause of a node, asked only for the nodes something is derived from (computing
+    // it for every node would take time in the square of the tree's size).
+    let view: Vec<Unit> = units
         .iter()
-        .map(|(at, _, _)| (at.clone(), main_cause(units, at)))
+        .filter(|u| !u.derived)
+        .map(|u| Unit {
+            pending: None,
+            ..u.clone()
+        })
+        .collect();
+    let mut causes: HashMap<usize, Option<&'static str>> = HashMap::new();
+    let mut main_of = |k: usize| *causes.entry(k).or_insert_with(|| main_cause(&view, &all[k].0));
+    let index: HashMap<&[usize], usize> = all
+        .iter()
+        .enumerate()
+        .map(|(k, (at, _, _))| (at.as_slice(), k))
         .collect();
     for u in units.iter_mut() {
         let Some(p) = u.pending.take() else { continue };
@@ -307,7 +320,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
             Some(k) => {
                 u.derived = true;
                 u.derived_from = Some(all[k].1.clone());
-                u.root = snapshot[k].1;
+                u.root = main_of(k);
                 if confirmed.is_none() {
                     u.evidence.push_str(" (named content too large to hash: not checked)");
                 }
@@ -318,7 +331,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     u.derived = true;
                     u.cause = BUILD_ID;
                     u.derived_from = Some(all[k].1.clone());
-                    u.root = snapshot[k].1;
+                    u.root = main_of(k);
                 }
                 None => {
                     u.derived = false;
@@ -332,7 +345,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
     for u in units.iter_mut() {
         if !u.derived && u.cause != BUILD_ID && !build_ids.is_empty() {
             // What the second input shows: the field's value, or the strings of the ranges.
-            let node = all.iter().find(|(at, _, _)| *at == u.node).map(|(_, _, n)| *n);
+            let node = index.get(u.node.as_slice()).map(|&k| all[k].2);
             let shown: Vec<String> = match (u.part, node) {
                 (Part::Field(i), Some(n)) => n
                     .fields
@@ -370,7 +383,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     u.derived = true;
                     u.cause = BUILD_ID;
                     u.derived_from = Some(all[k].1.clone());
-                    u.root = snapshot[k].1;
+                    u.root = main_of(k);
                 }
             }
         }
@@ -386,6 +399,19 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
         .enumerate()
         .map(|(k, (at, _, _))| (at.as_slice(), k))
         .collect();
+    // What the children of a node tell about their siblings (string moves, a reordered table's
+    // extent and order), worked out once per parent.
+    type Family = (Option<&'static str>, BTreeSet<i64>, u64);
+    let mut families: HashMap<usize, Family> = HashMap::new();
+    let mut family = |pk: usize| -> Family {
+        families
+            .entry(pk)
+            .or_insert_with(|| {
+                let p = all[pk].2;
+                (order_of_children(p), string_moves(p), reordered_span(p))
+            })
+            .clone()
+    };
     for u in units.iter_mut() {
         if u.derived || u.cause != CONTENT || u.part != Part::Content || u.ranges.is_empty() {
             continue;
@@ -394,16 +420,13 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
             continue;
         };
         let node = all[k].2;
+        let pk = index
+            .get(&u.node[..u.node.len().saturating_sub(1)])
+            .copied()
+            .unwrap_or(k);
         // Entries in another order (and pointers at strings that moved): what they list was
         // reordered.
-        let sibling_order = order_of_siblings(&all, &index, &u.node);
-        let moves = string_moves(
-            all[index
-                .get(&u.node[..u.node.len().saturating_sub(1)])
-                .copied()
-                .unwrap_or(k)]
-            .2,
-        );
+        let (sibling_order, moves, span) = family(pk);
         if let (Some(w), Some(order)) = (&node.evidence.word_changes, sibling_order) {
             let parent = all[index
                 .get(&u.node[..u.node.len().saturating_sub(1)])
@@ -468,7 +491,6 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
         }
         // Strings that moved inside a section (a table that grew or was reordered) move what
         // points at them by as much, plus how far the section itself moved.
-        let moves = string_moves(all[pk].2);
         let shifts: Vec<i64> = growth.iter().copied().chain(std::iter::once(0)).collect();
         for m in &moves {
             for g in &shifts {
@@ -478,7 +500,6 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
         }
         // A reordered string table moves each string by at most the table's extent: pointers
         // at it change by no more.
-        let span = reordered_span(all[pk].2);
         let fits = |v: &i64| growth.contains(v) || (span > 0 && v.unsigned_abs() <= span);
         let explained = u.ranges.iter().all(|&r| {
             deltas
@@ -567,14 +588,8 @@ fn points_at_strings(parent: &Difference, words: &[(u64, u64)]) -> bool {
     false
 }
 
-/// The order cause a sibling's reordered strings got (locale or file order), if any.
-fn order_of_siblings(
-    all: &[(Vec<usize>, String, &Difference)],
-    index: &HashMap<&[usize], usize>,
-    node: &[usize],
-) -> Option<&'static str> {
-    let parent = index.get(&node[..node.len().saturating_sub(1)])?;
-    let p = all[*parent].2;
+/// The order cause a child's reordered strings got (locale or file order), if any.
+fn order_of_children(p: &Difference) -> Option<&'static str> {
     for c in &p.details {
         let Some(st) = &c.evidence.strings else { continue };
         let x: Vec<String> = st[0].iter().map(|s| s.1.clone()).collect();

@@ -207,15 +207,23 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                 && t.bytes().any(|c| c.is_ascii_digit());
             hex || mixed
         };
-        let lens: Vec<usize> = p
+        let hex = |t: &str| t.bytes().all(|c| c.is_ascii_hexdigit());
+        let others: Vec<(usize, bool)> = p
             .token
             .find_iter(other)
             .filter(|m| looks(m.as_str()))
-            .map(|m| m.len())
+            .map(|m| (m.len(), hex(m.as_str())))
             .collect();
+        // Hex numbers printed without leading zeros (a 64-bit seed) may be a digit or two
+        // shorter.
+        let alike = |t: &str| {
+            others
+                .iter()
+                .any(|&(n, h)| n == t.len() || (h && hex(t) && n.min(t.len()) >= 12 && n.abs_diff(t.len()) <= 2))
+        };
         p.token
             .find_iter(s)
-            .filter(|m| looks(m.as_str()) && lens.contains(&m.len()))
+            .filter(|m| looks(m.as_str()) && alike(m.as_str()))
             .map(|m| m.range())
             .collect()
     };
@@ -1127,6 +1135,13 @@ mod tests {
         assert_eq!(c("root", "builder"), Some(USER_GROUP));
         assert_eq!(c("nonce=k3JfQ9aZ", "nonce=Xb71pQmT"), Some(RANDOMNESS));
         assert_eq!(c("id 8f3a2c1d", "id 0b9e77a4"), Some(RANDOMNESS));
+        assert_eq!(
+            c(
+                ".gnu.lto_.profile.de8dd87266fe16f",
+                ".gnu.lto_.profile.26b97f39f9514c48"
+            ),
+            Some(RANDOMNESS)
+        );
         assert_eq!(c("mode = Standard", "mode = Advanced"), None);
         assert_eq!(
             c(
