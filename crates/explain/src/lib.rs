@@ -609,7 +609,7 @@ impl Walker {
         }
         let compression = matches!(
             lf,
-            "level-hint" | "xfl" | "filters" | "dict-size" | "method" | "compression"
+            "level-hint" | "xfl" | "filters" | "dict-size" | "method" | "compression" | "block-size"
         ) || name.starts_with("compression")
             || name.contains(".compression");
         if compression {
