@@ -26,9 +26,10 @@ const HELDOUT_TWO_MIN: f64 = 0.83;
 // make). Dev: never. Held-out: listed, not failed (its first run had some; see the README).
 const DEV_NO_CONTENT_FALSE_POSITIVES: bool = true;
 // The second held-out half (heldout2.sh), written independently after the first was spent and
-// scored once (accuracy.sh heldout2 --lock): its bars are set from that run.
-const HELDOUT2_SINGLE_MIN: f64 = 0.0;
-const HELDOUT2_TWO_MIN: f64 = 0.0;
+// scored once (accuracy.sh heldout2 --lock, 2026-12-05, sources f17aff0c…): 31/34 and 4/6, kept
+// as floors; below the bars, so that half is spent too.
+const HELDOUT2_SINGLE_MIN: f64 = 0.91;
+const HELDOUT2_TWO_MIN: f64 = 0.66;
 const HELDOUT2_NO_CONTENT_FALSE_POSITIVES: bool = false;
 const HELDOUT_NO_CONTENT_FALSE_POSITIVES: bool = false;
 
