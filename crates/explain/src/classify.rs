@@ -372,6 +372,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             found.push(TIMEZONE);
         }
     }
+    // A date in another language whose clock also moved by whole hours (the same minutes and
+    // seconds): another time zone too.
+    if found.contains(&LOCALE) && !found.contains(&TIMEZONE) && same_clock_other_hour(a, b) {
+        found.push(TIMEZONE);
+    }
     // In priority order.
     let kinds: Vec<&'static str> = classes.iter().map(|c| c.0).filter(|c| found.contains(c)).collect();
     (!kinds.is_empty()).then_some(kinds)
@@ -582,6 +587,256 @@ const DATE_WORDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "pl",
+        &[
+            "styczeń",
+            "stycznia",
+            "luty",
+            "lutego",
+            "marzec",
+            "marca",
+            "kwiecień",
+            "kwietnia",
+            "maja",
+            "czerwiec",
+            "czerwca",
+            "lipiec",
+            "lipca",
+            "sierpień",
+            "sierpnia",
+            "wrzesień",
+            "września",
+            "październik",
+            "października",
+            "listopad",
+            "listopada",
+            "grudzień",
+            "grudnia",
+            "sty",
+            "lut",
+            "kwi",
+            "cze",
+            "lip",
+            "sie",
+            "wrz",
+            "paź",
+            "lis",
+            "gru",
+            "poniedziałek",
+            "wtorek",
+            "środa",
+            "czwartek",
+            "piątek",
+            "sobota",
+            "niedziela",
+            "pon",
+            "wto",
+            "śro",
+            "czw",
+            "pią",
+            "sob",
+            "nie",
+        ],
+    ),
+    (
+        "sv",
+        &[
+            "augusti", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag", "mån", "tis", "ons",
+            "tors", "fre", "lör", "sön",
+        ],
+    ),
+    (
+        "da",
+        &[
+            "marts", "desember", "mandag", "tirsdag", "lørdag", "søndag", "tir", "lør", "søn",
+        ],
+    ),
+    (
+        "fi",
+        &[
+            "tammikuu",
+            "helmikuu",
+            "maaliskuu",
+            "huhtikuu",
+            "toukokuu",
+            "kesäkuu",
+            "heinäkuu",
+            "elokuu",
+            "syyskuu",
+            "lokakuu",
+            "marraskuu",
+            "joulukuu",
+            "tammikuuta",
+            "helmikuuta",
+            "maaliskuuta",
+            "huhtikuuta",
+            "toukokuuta",
+            "kesäkuuta",
+            "heinäkuuta",
+            "elokuuta",
+            "syyskuuta",
+            "lokakuuta",
+            "marraskuuta",
+            "joulukuuta",
+            "maanantai",
+            "tiistai",
+            "keskiviikko",
+            "torstai",
+            "perjantai",
+            "lauantai",
+            "sunnuntai",
+        ],
+    ),
+    (
+        "cs",
+        &[
+            "leden",
+            "únor",
+            "březen",
+            "duben",
+            "květen",
+            "červen",
+            "červenec",
+            "srpen",
+            "září",
+            "říjen",
+            "prosinec",
+            "ledna",
+            "února",
+            "března",
+            "dubna",
+            "května",
+            "června",
+            "července",
+            "srpna",
+            "října",
+            "listopadu",
+            "prosince",
+            "pondělí",
+            "úterý",
+            "středa",
+            "čtvrtek",
+            "pátek",
+            "neděle",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "январь",
+            "февраль",
+            "март",
+            "апрель",
+            "май",
+            "июнь",
+            "июль",
+            "август",
+            "сентябрь",
+            "октябрь",
+            "ноябрь",
+            "декабрь",
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+            "янв",
+            "фев",
+            "мар",
+            "апр",
+            "июн",
+            "июл",
+            "авг",
+            "сен",
+            "окт",
+            "ноя",
+            "дек",
+            "понедельник",
+            "вторник",
+            "среда",
+            "четверг",
+            "пятница",
+            "суббота",
+            "воскресенье",
+            "пн",
+            "вт",
+            "ср",
+            "чт",
+            "пт",
+            "сб",
+            "вс",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "ocak",
+            "şubat",
+            "mart",
+            "nisan",
+            "mayıs",
+            "haziran",
+            "temmuz",
+            "ağustos",
+            "eylül",
+            "ekim",
+            "kasım",
+            "aralık",
+            "pazartesi",
+            "salı",
+            "çarşamba",
+            "perşembe",
+            "cuma",
+            "cumartesi",
+            "pazar",
+        ],
+    ),
+    (
+        "ja",
+        &[
+            "年",
+            "月",
+            "日",
+            "月曜日",
+            "火曜日",
+            "水曜日",
+            "木曜日",
+            "金曜日",
+            "土曜日",
+            "日曜日",
+            "午前",
+            "午後",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "星期一",
+            "星期二",
+            "星期三",
+            "星期四",
+            "星期五",
+            "星期六",
+            "星期日",
+            "周一",
+            "周二",
+            "周三",
+            "周四",
+            "周五",
+            "周六",
+            "周日",
+            "上午",
+            "下午",
+        ],
+    ),
+    (
         "nl",
         &[
             "januari",
@@ -639,6 +894,23 @@ fn same_moment_elsewhere(a: &str, b: &str) -> bool {
     }
     let d = y[0] - x[0];
     d != 0 && d % 900 == 0 && d.abs() <= 14 * 3600 && x.iter().zip(&y).all(|(p, q)| q - p == d)
+}
+
+/// Whether `a` and `b` hold the same number of times of day with seconds, each pair with the
+/// same minutes and seconds and some with other hours.
+fn same_clock_other_hour(a: &str, b: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"\b(\d{1,2}):(\d{2}):(\d{2})\b").expect("clock pattern"));
+    let clocks = |s: &str| -> Vec<(String, String)> {
+        re.captures_iter(s)
+            .map(|c| (c[1].trim_start_matches('0').to_string(), format!("{}:{}", &c[2], &c[3])))
+            .collect()
+    };
+    let (x, y) = (clocks(a), clocks(b));
+    !x.is_empty()
+        && x.len() == y.len()
+        && x.iter().zip(&y).all(|(p, q)| p.1 == q.1)
+        && x.iter().zip(&y).any(|(p, q)| p.0 != q.0)
 }
 
 /// Dates with a time of day in `s` (ISO 8601 "2024-03-01 10:00:00", `__DATE__ __TIME__`
@@ -939,7 +1211,10 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
     let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
     let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
     let locale = c.hunks.iter().all(|(x, y)| {
-        x != y && ((bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x)))
+        x != y
+            && ((bytewise(x) && collated(y) && !bytewise(y))
+                || (bytewise(y) && collated(x) && !bytewise(x))
+                || collation_only(x, y))
     });
     Some(if locale && !c.hunks.is_empty() {
         LOCALE
@@ -987,8 +1262,46 @@ pub fn order_cause(x: &[String], y: &[String]) -> Option<&'static str> {
     }
     let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
     let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
-    let locale = (bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x));
+    let locale = (bytewise(x) && collated(y) && !bytewise(y))
+        || (bytewise(y) && collated(x) && !bytewise(x))
+        || collation_only(x, y);
     Some(if locale { LOCALE } else { FILE_ORDER })
+}
+
+/// Whether every pair of names the two orders put the other way round is a pair collations
+/// disagree on (case, punctuation, letters outside ASCII, whose place differs by language: å
+/// after z in Swedish, with a in French), and the list is long enough for that not to be luck.
+/// Two locales' sorts, or a locale's and bytewise, differ only on such pairs; a readdir or hash
+/// order also swaps plain names.
+fn collation_only(x: &[String], y: &[String]) -> bool {
+    const MAX: usize = 512;
+    if x.len() < 4 || x.len() > MAX {
+        return false;
+    }
+    let pos: std::collections::HashMap<&str, usize> = y.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    // A pair locales may order differently: bytewise order and the case- and punctuation-blind
+    // order disagree on it, or they first differ at a letter outside ASCII.
+    let sensitive = |p: &str, q: &str| {
+        let (kp, kq) = (collation_key(p), collation_key(q));
+        let first_diff = p.chars().zip(q.chars()).find(|(a, b)| a != b);
+        (p < q) != (kp < kq) || kp == kq || first_diff.is_some_and(|(a, b)| !a.is_ascii() || !b.is_ascii())
+    };
+    let mut swapped = 0;
+    for i in 0..x.len() {
+        for j in i + 1..x.len() {
+            let (Some(&pi), Some(&pj)) = (pos.get(x[i].as_str()), pos.get(x[j].as_str())) else {
+                return false;
+            };
+            if pi > pj {
+                swapped += 1;
+                // Any other pair sorts alike in every locale: another order of it is not one.
+                if !sensitive(&x[i], &x[j]) {
+                    return false;
+                }
+            }
+        }
+    }
+    swapped > 0
 }
 
 /// The bytes of both sides in each block of a hex diff ("@@ offset 0x.. @@" then "-"/"+" lines
@@ -1123,6 +1436,16 @@ mod tests {
         assert_eq!(c("/usr/lib/a.so", "/usr/lib/b.so"), None);
         // Another language's month names: the locale.
         assert_eq!(c("Fri Mar  1 10:00:00 2024", "ven. 1 mars 2024 10:00:00"), Some(LOCALE));
+        assert_eq!(c("Friday, 1 March 2024", "piątek, 1 marca 2024"), Some(LOCALE));
+        assert_eq!(
+            classify_all(
+                "Friday, 1 March 2024 10:15:00",
+                "piątek, 1 marca 2024 12:15:00",
+                &Known::default()
+            ),
+            vec![LOCALE, TIMEZONE]
+        );
+        assert_eq!(c("Fri Mar  1 2024", "2024年3月1日 金曜日"), Some(LOCALE));
         // The same moment, another zone, with no zone written.
         assert_eq!(
             c("built 2024-03-01 10:00:00", "built 2024-03-01 15:30:00"),
@@ -1171,6 +1494,21 @@ mod tests {
             Some(FILE_ORDER)
         );
         assert_eq!(order_cause(&v(&["a", "b"]), &v(&["a", "c"])), None);
+        // Swedish puts å, ä, ö after z; English folds them into a and o.
+        assert_eq!(
+            order_cause(
+                &v(&["apa", "ärlig", "öga", "zebra", "åker"]),
+                &v(&["apa", "zebra", "åker", "ärlig", "öga"])
+            ),
+            Some(LOCALE)
+        );
+        assert_eq!(
+            order_cause(
+                &v(&["alpha", "beta", "gamma", "delta"]),
+                &v(&["beta", "alpha", "delta", "gamma"])
+            ),
+            Some(FILE_ORDER)
+        );
     }
 
     #[test]

@@ -926,6 +926,7 @@ impl Walker {
         let (mut x, mut y) = (removed.clone(), added.clone());
         x.sort_unstable();
         y.sort_unstable();
+        let mut reorder = None;
         if x == y {
             // The orders are judged on the whole reordered block of each side (from the first
             // change to the last): the moved strings alone keep their relative order.
@@ -937,6 +938,7 @@ impl Walker {
             let xs = block(&ta, regions.iter().map(|r| r.0.clone()).collect());
             let ys = block(&tb, regions.iter().map(|r| r.1.clone()).collect());
             let cause = classify::order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
+            reorder = Some(cause);
             found.push((
                 cause,
                 format!(
@@ -985,6 +987,14 @@ impl Walker {
                 ),
             );
             u.ranges = rest;
+            // Beside strings that were only reordered, the other changed bytes of the same
+            // section are the table that points at them or counts them, in the new order.
+            if let Some(order) = reorder {
+                u.derived = true;
+                u.cause = OFFSET_SHIFT;
+                u.root = Some(order);
+                u.derived_from = Some(path.to_string());
+            }
         }
         true
     }
@@ -1035,12 +1045,27 @@ fn link_elf(units: &mut [Unit]) {
             .min_by_key(|&k| (debug(&units[k]), units[k].cause == CONTENT && debug(&units[k])));
         let Some(p) = primary else { continue };
         let (cause, from, primary_debug) = (units[p].cause, units[p].path.clone(), debug(&units[p]));
+        // A 16-byte build ID is a UUID (--build-id=uuid; content hashes are 20 bytes): it
+        // differs on its own, whatever else changed.
+        let ids: Vec<usize> = members
+            .iter()
+            .filter(|&&k| units[k].cause == BUILD_ID)
+            .flat_map(|&k| {
+                units[k]
+                    .evidence
+                    .split(|c: char| !c.is_ascii_hexdigit())
+                    .filter(|t| t.len() >= 32)
+                    .map(str::len)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let random_id = !ids.is_empty() && ids.iter().all(|&n| n == 32);
         for &k in &members {
             let u = &mut units[k];
             if k == p || u.derived {
                 continue;
             }
-            let follows = u.cause == BUILD_ID || (debug(u) && u.cause == CONTENT && !primary_debug);
+            let follows = (u.cause == BUILD_ID && !random_id) || (debug(u) && u.cause == CONTENT && !primary_debug);
             if follows {
                 u.derived = true;
                 u.derived_from = Some(from.clone());
