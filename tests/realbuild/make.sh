@@ -4,28 +4,28 @@
 # varied as a user would vary it (a later build, another directory, TZ, LC_ALL, umask, another
 # host name, another user, another compressor, a version bump, a real change), or two factors.
 #
-#   bash tests/realbuild/make.sh HALF OUTDIR      (HALF: dev, heldout or heldout2)
+#   bash tests/realbuild/make.sh HALF OUTDIR      (HALF: dev, heldout, heldout2 or heldout3)
 #
 # Writes OUTDIR/NAME/a.EXT and OUTDIR/NAME/b.EXT for each pair, and OUTDIR/labels with one
 # "NAME CAUSE" line per pair, or "NAME CAUSE1+CAUSE2" for a pair where two factors were varied
 # (CAUSE is a cause id of `reproscope diff --json`'s `causes`). Every tool is required: a missing
 # one stops the script (exit 1) naming it. A pair whose two files are identical is an error too.
 #
-# The pairs of the dev half are in dev.sh; those of the held-out halves in heldout.sh and
-# heldout2.sh, which the explainer's developer never reads (README.md says why).
+# The pairs of the dev half are in dev.sh; those of the held-out halves in heldout.sh,
+# heldout2.sh and heldout3.sh, which the explainer's developer never reads (README.md says why).
 set -euo pipefail
 
 half=${1:-}
 out=${2:-}
 case "$half" in
-dev | heldout | heldout2) ;;
+dev | heldout | heldout2 | heldout3) ;;
 *)
-    echo "usage: make.sh dev|heldout|heldout2 OUTDIR" >&2
+    echo "usage: make.sh dev|heldout|heldout2|heldout3 OUTDIR" >&2
     exit 2
     ;;
 esac
 [ -n "$out" ] || {
-    echo "usage: make.sh dev|heldout|heldout2 OUTDIR" >&2
+    echo "usage: make.sh dev|heldout|heldout2|heldout3 OUTDIR" >&2
     exit 2
 }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
