@@ -32,9 +32,10 @@ const HELDOUT2_SINGLE_MIN: f64 = 0.91;
 const HELDOUT2_TWO_MIN: f64 = 0.66;
 const HELDOUT2_NO_CONTENT_FALSE_POSITIVES: bool = false;
 // The third held-out half (heldout3.sh), written independently after the second was spent and
-// scored once (accuracy.sh heldout3 --lock): its bars are set from that run.
-const HELDOUT3_SINGLE_MIN: f64 = 0.0;
-const HELDOUT3_TWO_MIN: f64 = 0.0;
+// scored once (accuracy.sh heldout3 --lock, 2026-12-05, sources b61a0909…): 28/34 and 3/6, kept
+// as floors; below the bars, so it is spent too.
+const HELDOUT3_SINGLE_MIN: f64 = 0.82;
+const HELDOUT3_TWO_MIN: f64 = 0.5;
 const HELDOUT3_NO_CONTENT_FALSE_POSITIVES: bool = false;
 const HELDOUT_NO_CONTENT_FALSE_POSITIVES: bool = false;
 
