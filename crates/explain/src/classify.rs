@@ -45,8 +45,9 @@ fn patterns() -> &'static Patterns {
             r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T?\d{4,6}Z?)?\b".to_string(),
             // Unix seconds of 2001..2033, and a bare year (a copyright line)
             r"\b1[0-9]{9}(?:[0-9]{3}|[0-9]{6}|[0-9]{9})?\b".to_string(),
-            // 01.03.2024, 03/01/2024, 1/3/24
-            r"\b\d{1,2}[./]\d{1,2}[./](?:(?:19|20)\d{2}|\d{2})\b".to_string(),
+            // 01.03.2024, 03/01/2024, 1/3/24 (a dotted date has its full year: 3.0.20 is a
+            // version)
+            r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:(?:19|20)\d{2}|\d{2})\b".to_string(),
             r"\b(?:19|20)\d{2}\b".to_string(),
         ]
         .join("|");
@@ -385,8 +386,10 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
 /// Absolute paths (two components or more) in `a` and `b` that end in the same file name but
 /// differ before it: their ranges in each.
 fn same_file_paths(path: &Regex, a: &str, b: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let pa: Vec<regex::Match> = path.find_iter(a).collect();
-    let pb: Vec<regex::Match> = path.find_iter(b).collect();
+    // Not the path of a URL ("https://host/dir/"): hosts are not build directories.
+    let local = |s: &str, m: &regex::Match| !s[..m.start()].ends_with(':') && !s[..m.start()].ends_with(":/");
+    let pa: Vec<regex::Match> = path.find_iter(a).filter(|m| local(a, m)).collect();
+    let pb: Vec<regex::Match> = path.find_iter(b).filter(|m| local(b, m)).collect();
     let file = |m: &regex::Match| {
         m.as_str()
             .trim_end_matches('/')
@@ -1434,6 +1437,17 @@ mod tests {
             Some(BUILD_PATH)
         );
         assert_eq!(c("/usr/lib/a.so", "/usr/lib/b.so"), None);
+        assert_eq!(
+            c(
+                "see <https://www.example.org/source/>",
+                "see <https://example-lib.org/source/>"
+            ),
+            None
+        );
+        assert_eq!(
+            c("Version: 3.0.20-1~deb12u2", "Version: 3.0.22-1~deb12u2"),
+            Some(INPUT_VERSION)
+        );
         // Another language's month names: the locale.
         assert_eq!(c("Fri Mar  1 10:00:00 2024", "ven. 1 mars 2024 10:00:00"), Some(LOCALE));
         assert_eq!(c("Friday, 1 March 2024", "piątek, 1 marca 2024"), Some(LOCALE));
