@@ -59,7 +59,7 @@ fn patterns() -> &'static Patterns {
             .expect("zone pattern"),
             path: Regex::new(r"(?:/[A-Za-z0-9._+@%~=,-]+){2,}/?").expect("path pattern"),
             random: Regex::new(
-                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]{16,}\b|\btmp[A-Za-z0-9_]{6,}\b|\b[A-Za-z0-9+/]{22,}={0,2}",
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]{16,}\b|\btmp[A-Za-z0-9_]{6,}\b|\b[A-Za-z0-9+/_-]{22,}={0,2}",
             )
             .expect("random pattern"),
             // A name, a separator, a version: requests==2.31.0, libfoo-1.2.3, Version: 1.0, (Debian 12.2.0-14)
@@ -78,7 +78,7 @@ fn patterns() -> &'static Patterns {
             )
             .expect("bare host pattern"),
             dashed: Regex::new(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+\b").expect("dashed pattern"),
-            token: Regex::new(r"[A-Za-z0-9+/_]{8,}={0,2}").expect("token pattern"),
+            token: Regex::new(r"[A-Za-z0-9+/_-]{8,}={0,2}").expect("token pattern"),
             // Words about compression and compressor names.
             compress: Regex::new(r"(?i)\b[a-z-]*compress[a-z-]*\b|\b(?:gzip|xz|lzma|lz4|lzo|zstd|bzip2|deflate|zlib)\b")
                 .expect("compression pattern"),
@@ -185,8 +185,8 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             .filter(|m| {
                 let t = m.as_str();
                 // Long base64-like runs count only when they mix cases and digits.
-                t.contains('-')
-                    || t.starts_with("tmp")
+                let uuid = t.len() == 36 && t.bytes().filter(|&c| c == b'-').count() == 4;
+                uuid || t.starts_with("tmp")
                     || t.bytes().all(|c| c.is_ascii_hexdigit())
                     || (t.bytes().any(|c| c.is_ascii_uppercase())
                         && t.bytes().any(|c| c.is_ascii_lowercase())
@@ -230,7 +230,7 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     };
     // Host names: after a keyword or in user@host, or a bare host-shaped name that starts a
     // string (a build-info line "ci-node-17 2024-03-01") and differs in more than a word.
-    let at_start = |s: &str, m: &regex::Match| s[..m.start()].chars().next_back().is_none_or(|c| !c.is_ascii_graphic());
+    let at_start = |s: &str, m: &regex::Match| s[..m.start()].chars().next_back().is_none_or(|c| c.is_control());
     let strict = |s: &str| p.bare_host.find_iter(s).any(|m| at_start(s, &m));
     // Either side's name is clearly a host's: the other side's host-shaped name is one too.
     let bare = strict(a) || strict(b);
@@ -1472,6 +1472,14 @@ mod tests {
         assert_eq!(c("root", "builder"), Some(USER_GROUP));
         assert_eq!(c("nonce=k3JfQ9aZ", "nonce=Xb71pQmT"), Some(RANDOMNESS));
         assert_eq!(c("id 8f3a2c1d", "id 0b9e77a4"), Some(RANDOMNESS));
+        // secrets.token_urlsafe(): URL-safe base64.
+        assert_eq!(
+            c(
+                "TOKEN = \"Qy3v-9XbK_p1mZr8sT0wLh2Nd4fGa7Ec\"",
+                "TOKEN = \"a8-Fk2LmQz_9pW3xRt1vNb7Yc0Hd5Ju4\""
+            ),
+            Some(RANDOMNESS)
+        );
         assert_eq!(
             c(
                 ".gnu.lto_.profile.de8dd87266fe16f",
@@ -1480,6 +1488,13 @@ mod tests {
             Some(RANDOMNESS)
         );
         assert_eq!(c("mode = Standard", "mode = Advanced"), None);
+        assert_eq!(
+            c(
+                "pkg = long-hyphenated-package-name-one",
+                "pkg = long-hyphenated-package-name-two"
+            ),
+            None
+        );
         assert_eq!(
             c(
                 "Linux buildbox 6.1.0-18-amd64 #1 SMP",
