@@ -175,6 +175,21 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                     && v.split('.')
                         .all(|x| x.len() <= 3 && x.bytes().all(|c| c.is_ascii_digit())))
             })
+            // A number assigned to a name (`FACTOR = 1.609`, `ratio: 0.5`) is a version only with
+            // three parts or a name that says so; `pkg 1.2`, `pkg==1.2`, `pkg-1.2` are versions.
+            .filter(|c| {
+                let (Some(all), Some(v)) = (c.get(0), c.get(1)) else {
+                    return true;
+                };
+                let lead = &s[all.start()..v.start()];
+                let assigned = (lead.contains('=') && !["==", ">=", "<=", "~="].iter().any(|o| lead.contains(o)))
+                    || lead.contains(':');
+                let named = {
+                    let l = lead.to_ascii_lowercase();
+                    l.contains("ver") || l.contains("release") || l.contains("rev") || l.ends_with('v')
+                };
+                !assigned || named || v.as_str().matches('.').count() >= 2
+            })
             // The version itself: another name before the same version is not a version change.
             .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.range()))
             .collect()

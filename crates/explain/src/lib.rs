@@ -447,6 +447,19 @@ impl Walker {
         for (i, f) in d.fields.iter().enumerate() {
             self.field(d, f, i, at, &path, parent_fmt, own_fmt, content_differs, has_time);
         }
+        // The same content compressed another way: its compressed size and the flags that
+        // record the setting change with the setting.
+        if self.units[first..].iter().any(|u| u.cause == COMPRESSION && !u.derived) || !content_differs {
+            let setting = self.units[first..].iter().any(|u| u.cause == COMPRESSION && !u.derived);
+            for u in &mut self.units[first..] {
+                let Part::Field(i) = u.part else { continue };
+                let name = d.fields.get(i).map_or("", |f| leaf(&f.name));
+                let recompressed_size = name == "compressed-size" && !content_differs;
+                if u.cause == CONTENT && (recompressed_size || (setting && name == "flags")) {
+                    u.cause = COMPRESSION;
+                }
+            }
+        }
         match d.change {
             Change::Added | Change::Removed => {
                 let (sign, size) = if d.change == Change::Added {

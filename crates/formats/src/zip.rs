@@ -714,6 +714,18 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
     ));
     f.push(Field::new("version-needed", Value::Text(version(e.needed))));
     f.push(Field::new("flags", Value::Int(i64::from(e.flags))));
+    // APPNOTE 4.4.4: for deflate (8) and deflate64 (9), flag bits 1 and 2 say which level the
+    // compressor ran at; Info-ZIP sets them on stored entries too. Implode (6) and LZMA (14)
+    // use them for other things.
+    if !matches!(e.method, 6 | 14) {
+        let option = match (e.flags >> 1) & 3 {
+            0 => "normal",
+            1 => "maximum",
+            2 => "fast",
+            _ => "super fast",
+        };
+        f.push(Field::new("compression-option", Value::Text(option.into())));
+    }
     if e.internal != 0 {
         f.push(Field::new("internal-attributes", Value::Int(i64::from(e.internal))));
     }
