@@ -45,6 +45,8 @@ fn patterns() -> &'static Patterns {
             r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T?\d{4,6}Z?)?\b".to_string(),
             // Unix seconds of 2001..2033, and a bare year (a copyright line)
             r"\b1[0-9]{9}(?:[0-9]{3}|[0-9]{6}|[0-9]{9})?\b".to_string(),
+            // ISO 8601 week dates: 2024-W09, 2024-W09-5
+            r"\b(?:19|20)\d{2}-?W\d{2}(?:-?[1-7])?\b".to_string(),
             // 01.03.2024, 03/01/2024, 1/3/24 (a dotted date has its full year: 3.0.20 is a
             // version)
             r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:(?:19|20)\d{2}|\d{2})\b".to_string(),
@@ -1519,6 +1521,7 @@ mod tests {
         );
         assert_eq!(c("stamp 1709287200123", "stamp 1709373600456"), Some(TIMESTAMP));
         assert_eq!(c("Stand: 01.03.2024", "Stand: 02.03.2024"), Some(TIMESTAMP));
+        assert_eq!(c("release week 2024-W09", "release week 2024-W10"), Some(TIMESTAMP));
         assert_eq!(
             c("deps: zlib openssl libffi", "deps: libffi zlib openssl"),
             Some(FILE_ORDER)
