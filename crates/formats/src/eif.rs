@@ -1504,18 +1504,7 @@ mod der {
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
             return None;
         }
-        Some(days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + se)
-    }
-
-    /// Days since 1970-01-01 in the proleptic Gregorian calendar.
-    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        Some(crate::model::days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + se)
     }
 }
 

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::bytes::{le16, le32};
+use crate::model::days_from_civil;
 use crate::model::mode_bits::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK};
 use crate::model::{err, Blob, Concat, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Value};
 use crate::registry::Format;
@@ -87,17 +88,6 @@ fn both32(b: &[u8], at: usize) -> u32 {
 fn id_text(b: &[u8]) -> String {
     let end = b.iter().rposition(|&c| c != b' ' && c != 0).map_or(0, |p| p + 1);
     String::from_utf8_lossy(&b[..end]).into_owned()
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (days-from-civil).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A parsed date: seconds since the epoch in UTC, and the recorded offset from UTC in minutes.

@@ -839,6 +839,18 @@ pub fn format_mode(mode: u32) -> String {
     out
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (days-from-civil, the inverse of what
+/// [`format_time`] does): every format that stores a calendar date turns it into a time here.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// UTC `YYYY-MM-DD HH:MM:SS` without a date crate (civil-from-days, proleptic Gregorian).
 pub fn format_time(t: i64) -> String {
     let days = t.div_euclid(86400);

@@ -39,6 +39,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 use crate::bytes::{be16, be32};
+use crate::model::days_from_civil;
 use crate::model::{err, hex, Blob, Data, EntryKind, Field, FormatError, Limits, Member, Opened, Sink, Value};
 use crate::registry::Format;
 
@@ -881,21 +882,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date: whole years since then, each 365 days
-/// plus its leap days, then the months of the year.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    // Leap days in years [1, y) counted from year 0.
-    let leaps_before = |y: i64| {
-        let p = y - 1;
-        p.div_euclid(4) - p.div_euclid(100) + p.div_euclid(400)
-    };
-    let mut days = (y - 1970) * 365 + leaps_before(y) - leaps_before(1970);
-    for month in 1..m {
-        days += days_in_month(y, month);
-    }
-    days + d - 1
 }
 
 /// An RFC 3339 / ISO 8601 date-time (`2024-01-02T03:04:05+01:00`, a space for the `T`,

@@ -24,6 +24,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::bytes::{le16, le32, le64};
+use crate::model::days_from_civil;
 use crate::model::{err, hex, Blob, Field, FormatError, Limits, Opened, Value};
 use crate::registry::Format;
 
@@ -171,17 +172,6 @@ pub fn bcd_date(d: u32) -> Option<(u32, u32, u32)> {
     let m = n[4] * 10 + n[5];
     let day = n[6] * 10 + n[7];
     ((1..=12).contains(&m) && (1..=31).contains(&day)).then_some((y, m, day))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Names of the set bits of `v` from `names`, unknown bits in hex: "MODE64BIT, 0x100".

@@ -18,6 +18,7 @@
 use liblzma::stream::{Action, Status as LzmaStatus, Stream};
 
 use crate::bytes::{le16, le32, le64};
+use crate::model::days_from_civil;
 use crate::model::mode_bits::{S_IFDIR, S_IFLNK, S_IFMT};
 use crate::model::{
     err, normalize_name, stored_name_field, Blob, Data, EntryKind, Field, FormatError, Limits, Loader, Member, Opened,
@@ -576,17 +577,6 @@ fn host_name(h: u8) -> &'static str {
         19 => "OS X",
         _ => "unknown",
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days inverse).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A DOS date and time as seconds since the epoch, read as UTC; None when not a valid time.
