@@ -15,7 +15,8 @@ use reproscope_diff::{ByteRange, Change, Difference};
 use reproscope_formats::Value;
 
 use crate::causes::*;
-use crate::{Part, Unit};
+use crate::strtab;
+use crate::{main_causes, Node, Part, Unit};
 
 /// A changed value that may be a digest of other content.
 #[derive(Clone, Debug)]
@@ -26,6 +27,8 @@ pub struct Pending {
     /// Names next to them ("usr/bin/xz"), for a weaker link when the content was too large to
     /// hash.
     named: Vec<String>,
+    /// `new` and `old` are the raw bytes of a changed range, to be read as windows.
+    windows: bool,
     /// The cause the change gets when no check confirms it.
     fallback: &'static str,
     fallback_ctx: &'static str,
@@ -114,6 +117,7 @@ impl Pending {
             new,
             old,
             named,
+            windows: false,
             fallback,
             fallback_ctx: ctx,
         })
@@ -124,24 +128,31 @@ impl Pending {
         if a.is_empty() || b.is_empty() || a.len() != b.len() || a.len() > 2 * 64 {
             return None;
         }
-        let windows = |s: &[u8]| -> Vec<Vec<u8>> {
-            let mut out = Vec::new();
-            for len in DIGEST_LENGTHS {
-                // The range is the changed bytes with a little context: windows that hold
-                // most of it.
-                for w in s.windows(len) {
-                    out.push(w.to_vec());
-                }
-            }
-            out
-        };
+        // The windows are taken only when the tree has digests to look them up in.
         Some(Pending {
-            new: windows(b),
-            old: windows(a),
+            new: vec![b.to_vec()],
+            old: vec![a.to_vec()],
             named: Vec::new(),
+            windows: true,
             fallback,
             fallback_ctx: ctx,
         })
+    }
+
+    /// The candidate digests of the second input and of the first: for bytes, every window of
+    /// a digest's length over the range (the changed bytes with a little context).
+    fn candidates(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        if !self.windows {
+            return (self.new.clone(), self.old.clone());
+        }
+        let windows = |s: &[Vec<u8>]| -> Vec<Vec<u8>> {
+            let s = s.first().map_or(&[][..], Vec::as_slice);
+            DIGEST_LENGTHS
+                .iter()
+                .flat_map(|&n| s.windows(n).map(<[u8]>::to_vec))
+                .collect()
+        };
+        (windows(&self.new), windows(&self.old))
     }
 }
 
@@ -194,48 +205,10 @@ fn hex_runs(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every node with its path (as units name them) and tree position.
-fn nodes(d: &Difference) -> Vec<(Vec<usize>, String, &Difference)> {
-    fn go<'a>(d: &'a Difference, at: &mut Vec<usize>, path: &str, out: &mut Vec<(Vec<usize>, String, &'a Difference)>) {
-        out.push((at.clone(), path.to_string(), d));
-        for (i, c) in d.details.iter().enumerate() {
-            at.push(i);
-            let name = if c.change == Change::Added {
-                &c.source2
-            } else {
-                &c.source1
-            };
-            let p = if at.len() == 1 {
-                name.clone()
-            } else {
-                format!("{path}/{name}")
-            };
-            go(c, at, &p, out);
-            at.pop();
-        }
-    }
-    let mut out = Vec::new();
-    go(d, &mut Vec::new(), &d.source1, &mut out);
-    out
-}
-
-/// The main cause of the changes at or below `node`: what a change derived from it follows.
-fn main_cause(units: &[Unit], node: &[usize]) -> Option<&'static str> {
-    let mut counts: HashMap<&'static str, usize> = HashMap::new();
-    for u in units.iter().filter(|u| !u.derived && u.node.starts_with(node)) {
-        *counts.entry(u.cause).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .min_by_key(|(c, n)| (!is_real(c), std::cmp::Reverse(*n), ALL.iter().position(|x| x == c)))
-        .map(|(c, _)| c)
-}
-
 /// Resolves pending digests: derived from the node whose bytes they are the digest of (the
 /// second input's digest, and the first's when it is known), else from a changed node named on
 /// the line when that node was too large to hash; otherwise the change keeps its own cause.
-pub fn digests(d: &Difference, units: &mut [Unit]) {
-    let all = nodes(d);
+pub fn digests(d: &Difference, all: &[Node], units: &mut [Unit]) {
     // Build IDs of the second input, by node: a debug link, a `Build-Ids:` line or a debug
     // file's name made of one follows from it.
     let mut build_ids: Vec<(String, usize)> = Vec::new();
@@ -272,18 +245,15 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
         }
     }
     let changed = |n: &Difference| n.change != Change::Changed || n.has_own_change() || !n.details.is_empty();
-    // The main cause of a node, asked only for the nodes something is derived from (computing
-    // it for every node would take time in the square of the tree's size).
-    let view: Vec<Unit> = units
-        .iter()
-        .filter(|u| !u.derived)
-        .map(|u| Unit {
-            pending: None,
-            ..u.clone()
-        })
-        .collect();
-    let mut causes: HashMap<usize, Option<&'static str>> = HashMap::new();
-    let mut main_of = |k: usize| *causes.entry(k).or_insert_with(|| main_cause(&view, &all[k].0));
+    // What a change derived from a node follows: the node's main cause (worked out only when
+    // something here may be derived).
+    let may_derive = !build_ids.is_empty() || units.iter().any(|u| u.pending.is_some());
+    let mains = if may_derive {
+        main_causes(d, units)
+    } else {
+        HashMap::new()
+    };
+    let main_of = |k: usize| mains.get(&all[k].0).map(|m| m.0);
     let index: HashMap<&[usize], usize> = all
         .iter()
         .enumerate()
@@ -291,16 +261,17 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
         .collect();
     for u in units.iter_mut() {
         let Some(p) = u.pending.take() else { continue };
-        let confirmed = p
-            .new
+        let (new, old) = if by_digest[1].is_empty() && build_ids.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            p.candidates()
+        };
+        let confirmed = new
             .iter()
             .filter_map(|v| by_digest[1].get(v))
-            .find(|&&k| {
-                all[k].0 != u.node && (p.old.is_empty() || p.old.iter().any(|o| by_digest[0].get(o) == Some(&k)))
-            })
+            .find(|&&k| all[k].0 != u.node && (old.is_empty() || old.iter().any(|o| by_digest[0].get(o) == Some(&k))))
             .or_else(|| {
-                p.new
-                    .iter()
+                new.iter()
                     .filter_map(|v| by_digest[1].get(v))
                     .find(|&&k| all[k].0 != u.node)
             })
@@ -325,7 +296,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
                     u.evidence.push_str(" (named content too large to hash: not checked)");
                 }
             }
-            None => match p.new.iter().find_map(|v| build_id_of(&hex_string(v))) {
+            None => match new.iter().find_map(|v| build_id_of(&hex_string(v))) {
                 // The build ID of a binary that changed (a `Build-Ids:` line).
                 Some(k) => {
                     u.derived = true;
@@ -392,8 +363,7 @@ pub fn digests(d: &Difference, units: &mut [Unit]) {
 
 /// Content changes of byte ranges that all moved by how much something before them in the same
 /// file grew or shrank: derived from that growth.
-pub fn shifts(d: &Difference, units: &mut [Unit]) {
-    let all = nodes(d);
+pub fn shifts(all: &[Node], units: &mut [Unit]) {
     let index: HashMap<&[usize], usize> = all
         .iter()
         .enumerate()
@@ -403,15 +373,7 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
     // extent and order), worked out once per parent.
     type Family = (Option<&'static str>, BTreeSet<i64>, u64);
     let mut families: HashMap<usize, Family> = HashMap::new();
-    let mut family = |pk: usize| -> Family {
-        families
-            .entry(pk)
-            .or_insert_with(|| {
-                let p = all[pk].2;
-                (order_of_children(p), string_moves(p), reordered_span(p))
-            })
-            .clone()
-    };
+    let mut family = |pk: usize| -> Family { families.entry(pk).or_insert_with(|| children_tables(all[pk].2)).clone() };
     for u in units.iter_mut() {
         if u.derived || u.cause != CONTENT || u.part != Part::Content || u.ranges.is_empty() {
             continue;
@@ -531,42 +493,6 @@ pub fn shifts(d: &Difference, units: &mut [Unit]) {
     }
 }
 
-/// The extent in bytes of the largest string table among the children whose changed strings
-/// are the same strings in another order (0 when none is).
-fn reordered_span(parent: &Difference) -> u64 {
-    use reproscope_diff::align::{changed, Align};
-    let mut best = 0;
-    for c in &parent.details {
-        let Some(st) = &c.evidence.strings else { continue };
-        let ta: Vec<&str> = st[0].iter().map(|x| x.1.as_str()).collect();
-        let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
-        let regions = changed(&ta, &tb, Align::Tokens);
-        let mut x: Vec<&str> = regions
-            .iter()
-            .flat_map(|(r, _)| ta[r.clone()].iter().copied())
-            .collect();
-        let mut y: Vec<&str> = regions
-            .iter()
-            .flat_map(|(_, r)| tb[r.clone()].iter().copied())
-            .collect();
-        x.sort_unstable();
-        y.sort_unstable();
-        if x.is_empty() || x != y {
-            continue;
-        }
-        let extent = |v: &[(u64, String)], rs: Vec<std::ops::Range<usize>>| -> u64 {
-            let idx: Vec<usize> = rs.into_iter().flatten().collect();
-            let lo = idx.iter().map(|&i| v[i].0).min().unwrap_or(0);
-            let hi = idx.iter().map(|&i| v[i].0 + v[i].1.len() as u64 + 1).max().unwrap_or(0);
-            hi.saturating_sub(lo)
-        };
-        let ea = extent(&st[0], regions.iter().map(|r| r.0.clone()).collect());
-        let eb = extent(&st[1], regions.iter().map(|r| r.1.clone()).collect());
-        best = best.max(ea.max(eb));
-    }
-    best
-}
-
 /// Whether every changed word points at the start of a string of a sibling's string table in
 /// its own input (first values into the first input's strings, second into the second's), for
 /// one load address of that table: pointers at strings that were reordered.
@@ -588,61 +514,17 @@ fn points_at_strings(parent: &Difference, words: &[(u64, u64)]) -> bool {
     false
 }
 
-/// The order cause a child's reordered strings got (locale or file order), if any.
-fn order_of_children(p: &Difference) -> Option<&'static str> {
-    for c in &p.details {
-        let Some(st) = &c.evidence.strings else { continue };
-        let x: Vec<String> = st[0].iter().map(|s| s.1.clone()).collect();
-        let y: Vec<String> = st[1].iter().map(|s| s.1.clone()).collect();
-        if let Some(cause) = crate::classify::order_cause(&x, &y) {
-            return Some(cause);
-        }
+/// What the string tables of a node's children say about their siblings: the first reorder's
+/// cause, every unchanged string's move, and the largest reordered table's extent.
+fn children_tables(parent: &Difference) -> (Option<&'static str>, BTreeSet<i64>, u64) {
+    let (mut order, mut moves, mut span) = (None, BTreeSet::new(), 0);
+    for st in parent.details.iter().filter_map(|c| c.evidence.strings.as_deref()) {
+        let t = strtab::diff(st);
+        order = order.or(t.reorder.map(|r| r.0));
+        moves.extend(t.moves);
+        span = span.max(t.span);
     }
-    None
-}
-
-/// How far the unchanged strings of each child moved (second offset minus first), distinct
-/// and bounded.
-fn string_moves(parent: &Difference) -> BTreeSet<i64> {
-    use reproscope_diff::align::{changed, Align};
-    const MAX_MOVES: usize = 256;
-    let mut out = BTreeSet::new();
-    for c in &parent.details {
-        let Some(st) = &c.evidence.strings else { continue };
-        let ta: Vec<&str> = st[0].iter().map(|x| x.1.as_str()).collect();
-        let tb: Vec<&str> = st[1].iter().map(|x| x.1.as_str()).collect();
-        // Equal strings between the changed regions, in step.
-        let (mut i, mut j) = (0, 0);
-        for (ra, rb) in changed(&ta, &tb, Align::Tokens)
-            .into_iter()
-            .chain(std::iter::once((ta.len()..ta.len(), tb.len()..tb.len())))
-        {
-            while i < ra.start && j < rb.start {
-                let m = st[1][j].0 as i64 - st[0][i].0 as i64;
-                if m != 0 && out.len() < MAX_MOVES {
-                    out.insert(m);
-                }
-                i += 1;
-                j += 1;
-            }
-            i = ra.end;
-            j = rb.end;
-        }
-        // Reordered strings: each one's move to its new place.
-        let mut place: HashMap<&str, u64> = HashMap::new();
-        for (o, t) in st[1].iter() {
-            place.entry(t.as_str()).or_insert(*o);
-        }
-        for (o, t) in st[0].iter() {
-            if let Some(&p) = place.get(t.as_str()) {
-                let m = p as i64 - *o as i64;
-                if m != 0 && out.len() < MAX_MOVES {
-                    out.insert(m);
-                }
-            }
-        }
-    }
-    out
+    (order, moves, span)
 }
 
 /// A version change claims the content changes: they follow from the new version, and the

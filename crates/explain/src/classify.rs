@@ -877,6 +877,28 @@ const DATE_WORDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The language of a month or weekday word (lower case), "" when several languages share it;
+/// `None` for other words. The table is indexed once: this runs on every word classified.
+fn date_word_language(w: &str) -> Option<&'static str> {
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, &'static str>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (lang, words) in DATE_WORDS {
+            for w in *words {
+                m.entry(*w)
+                    .and_modify(|l: &mut &'static str| {
+                        if *l != *lang {
+                            *l = "";
+                        }
+                    })
+                    .or_insert(*lang);
+            }
+        }
+        m
+    });
+    index.get(w).copied()
+}
+
 /// The month and weekday words of `s` (whole words, any case) with their language, or "" for a
 /// word several languages share ("mai", "april"): only words of one language tell it.
 fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
@@ -889,17 +911,8 @@ fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
             continue;
         }
         if let Some(st) = start.take() {
-            let w = s[st..i].to_lowercase();
-            let langs: Vec<&'static str> = DATE_WORDS
-                .iter()
-                .filter(|(_, ws)| ws.contains(&w.as_str()))
-                .map(|(l, _)| *l)
-                .collect();
-            match langs.as_slice() {
-                [] => {}
-                [one] => out.push((st..i, *one)),
-                // Shared by several languages: a date word, of no one language.
-                _ => out.push((st..i, "")),
+            if let Some(lang) = date_word_language(&s[st..i].to_lowercase()) {
+                out.push((st..i, lang));
             }
         }
     }
@@ -1218,14 +1231,7 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
     if old != new {
         return None;
     }
-    let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
-    let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
-    let locale = c.hunks.iter().all(|(x, y)| {
-        x != y
-            && ((bytewise(x) && collated(y) && !bytewise(y))
-                || (bytewise(y) && collated(x) && !bytewise(x))
-                || collation_only(x, y))
-    });
+    let locale = c.hunks.iter().all(|(x, y)| x != y && locale_orders(x, y));
     Some(if locale && !c.hunks.is_empty() {
         LOCALE
     } else {
@@ -1270,12 +1276,15 @@ pub fn order_cause(x: &[String], y: &[String]) -> Option<&'static str> {
     if sx != sy || x == y {
         return None;
     }
+    Some(if locale_orders(x, y) { LOCALE } else { FILE_ORDER })
+}
+
+/// Whether two orders of the same names are a locale's doing: one bytewise (LC_ALL=C) and the
+/// other a collation, or two collations (see [`collation_only`]).
+fn locale_orders(x: &[String], y: &[String]) -> bool {
     let bytewise = |v: &[String]| v.windows(2).all(|w| w[0] <= w[1]);
     let collated = |v: &[String]| v.windows(2).all(|w| collation_key(&w[0]) <= collation_key(&w[1]));
-    let locale = (bytewise(x) && collated(y) && !bytewise(y))
-        || (bytewise(y) && collated(x) && !bytewise(x))
-        || collation_only(x, y);
-    Some(if locale { LOCALE } else { FILE_ORDER })
+    (bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x)) || collation_only(x, y)
 }
 
 /// Whether every pair of names the two orders put the other way round is a pair collations

@@ -20,8 +20,9 @@ pub mod causes;
 mod checks;
 mod classify;
 pub mod seealso;
+mod strtab;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use reproscope_diff::{human_delta, Change, Difference, FieldChange};
 use reproscope_formats::{format_time, Value};
@@ -142,8 +143,9 @@ pub fn explain(d: &Difference, cfg: &Config) -> Explanation {
     };
     w.node(d, &mut Vec::new(), &mut Vec::new(), "", None);
     let mut units = w.units;
-    checks::digests(d, &mut units);
-    checks::shifts(d, &mut units);
+    let all = nodes(d);
+    checks::digests(d, &all, &mut units);
+    checks::shifts(&all, &mut units);
     link_elf(&mut units);
     link_derived(d, &mut units);
     checks::versions(&mut units);
@@ -189,30 +191,19 @@ impl Explanation {
                     d.derived_from = if u.derived { u.derived_from.clone() } else { None };
                     // Derived content under another main cause (md5sums lines under a changed
                     // mtime): say so, or the lines read as unexplained.
-                    let froms: Vec<&str> = us
+                    let others: Vec<&Unit> = us
                         .iter()
-                        .filter(|x| x.derived && x.part == Part::Content && !std::ptr::eq(**x, *u))
-                        .filter_map(|x| x.derived_from.as_deref())
+                        .copied()
+                        .filter(|x| x.derived && x.part == Part::Content && !std::ptr::eq(*x, *u))
                         .collect();
-                    if let Some(first) = froms.first() {
-                        let mut distinct = froms.clone();
-                        distinct.sort_unstable();
-                        distinct.dedup();
-                        let more = if distinct.len() > 1 {
-                            format!(" (and {} more)", distinct.len() - 1)
-                        } else {
-                            String::new()
+                    if let Some(first) = others.iter().find_map(|x| x.derived_from.as_deref()) {
+                        let froms: BTreeSet<&str> = others.iter().filter_map(|x| x.derived_from.as_deref()).collect();
+                        let causes: BTreeSet<&str> = others.iter().map(|x| x.cause).collect();
+                        let more = match froms.len() {
+                            0 | 1 => String::new(),
+                            n => format!(" (and {} more)", n - 1),
                         };
-                        let causes: Vec<&str> = {
-                            let mut c: Vec<&str> = us
-                                .iter()
-                                .filter(|x| x.derived && x.part == Part::Content)
-                                .map(|x| x.cause)
-                                .collect();
-                            c.sort_unstable();
-                            c.dedup();
-                            c
-                        };
+                        let causes: Vec<&str> = causes.into_iter().collect();
                         d.comments.push(format!(
                             "changed content ({}) follows from {first}{more}",
                             causes.join(", ")
@@ -449,8 +440,8 @@ impl Walker {
         }
         // The same content compressed another way: its compressed size and the flags that
         // record the setting change with the setting.
-        if self.units[first..].iter().any(|u| u.cause == COMPRESSION && !u.derived) || !content_differs {
-            let setting = self.units[first..].iter().any(|u| u.cause == COMPRESSION && !u.derived);
+        let setting = self.units[first..].iter().any(|u| u.cause == COMPRESSION && !u.derived);
+        if setting || !content_differs {
             for u in &mut self.units[first..] {
                 let Part::Field(i) = u.part else { continue };
                 let name = d.fields.get(i).map_or("", |f| leaf(&f.name));
@@ -808,7 +799,7 @@ impl Walker {
     fn byte_content(&mut self, d: &Difference, u: &str, at: &[usize], path: &str, ctx: &'static str) {
         const MAX_CLASSIFIED: usize = 8;
         if let Some(st) = &d.evidence.strings {
-            if self.string_table(d, &st[0], &st[1], at, path, ctx) {
+            if self.string_table(d, st, at, path, ctx) {
                 return;
             }
         }
@@ -905,27 +896,17 @@ impl Walker {
     fn string_table(
         &mut self,
         d: &Difference,
-        sa: &[(u64, String)],
-        sb: &[(u64, String)],
+        st: &[Vec<(u64, String)>; 2],
         at: &[usize],
         path: &str,
         ctx: &'static str,
     ) -> bool {
-        use reproscope_diff::align::{changed, Align};
-        let ta: Vec<&str> = sa.iter().map(|x| x.1.as_str()).collect();
-        let tb: Vec<&str> = sb.iter().map(|x| x.1.as_str()).collect();
-        let regions = changed(&ta, &tb, Align::Tokens);
-        let removed: Vec<&str> = regions
-            .iter()
-            .flat_map(|(r, _)| ta[r.clone()].iter().copied())
-            .collect();
-        let added: Vec<&str> = regions
-            .iter()
-            .flat_map(|(_, r)| tb[r.clone()].iter().copied())
-            .collect();
+        let table = strtab::diff(st);
+        let (removed, added) = (&table.removed, &table.added);
         if removed.is_empty() && added.is_empty() {
             return false;
         }
+        let (sa, sb) = (&st[0], &st[1]);
         // Which listed byte ranges the strings cover (on either side): the rest is other bytes.
         let covered = |r: &reproscope_diff::ByteRange| {
             let (s, e) = (r.offset, r.offset + r.len1.max(r.len2).max(1));
@@ -936,22 +917,8 @@ impl Walker {
             .filter(|&k| !covered(&d.byte_ranges[k]))
             .collect();
         let mut found: Vec<(&'static str, String)> = Vec::new();
-        let (mut x, mut y) = (removed.clone(), added.clone());
-        x.sort_unstable();
-        y.sort_unstable();
-        let mut reorder = None;
-        if x == y {
-            // The orders are judged on the whole reordered block of each side (from the first
-            // change to the last): the moved strings alone keep their relative order.
-            let block = |t: &[&str], rs: Vec<std::ops::Range<usize>>| -> Vec<String> {
-                let lo = rs.iter().map(|r| r.start).min().unwrap_or(0);
-                let hi = rs.iter().map(|r| r.end).max().unwrap_or(0);
-                t[lo..hi.max(lo)].iter().map(|s| s.to_string()).collect()
-            };
-            let xs = block(&ta, regions.iter().map(|r| r.0.clone()).collect());
-            let ys = block(&tb, regions.iter().map(|r| r.1.clone()).collect());
-            let cause = classify::order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
-            reorder = Some(cause);
+        let reorder = table.reorder.as_ref().map(|r| r.0);
+        if let Some((cause, xs, ys)) = &table.reorder {
             found.push((
                 cause,
                 format!(
@@ -961,7 +928,7 @@ impl Walker {
                 ),
             ));
         } else {
-            for (a, b) in removed.iter().zip(&added) {
+            for (a, b) in removed.iter().zip(added.iter()) {
                 let kinds = classify::classify_all(a, b, &self.known);
                 let ev = format!("{path}: string {}", excerpt(a, b));
                 if kinds.is_empty() {
@@ -1093,8 +1060,10 @@ fn link_elf(units: &mut [Unit]) {
 
 /// Links derived units to what they follow from: offsets to the earlier member that changed
 /// size, checksums and sizes to the content they cover.
-fn link_derived(d: &Difference, units: &mut [Unit]) {
-    // The main cause of every subtree, from the units not derived.
+/// The main cause of every subtree, from the units not derived (real changes first, then the
+/// most frequent), with the first path that has it: what a change derived from the subtree
+/// follows.
+fn main_causes(d: &Difference, units: &[Unit]) -> HashMap<Vec<usize>, (&'static str, String)> {
     let mut by_node: HashMap<Vec<usize>, Vec<usize>> = HashMap::new();
     for (k, u) in units.iter().enumerate() {
         by_node.entry(u.node.clone()).or_default().push(k);
@@ -1134,6 +1103,11 @@ fn link_derived(d: &Difference, units: &mut [Unit]) {
         counts
     }
     go(d, &mut Vec::new(), &d.source1, units, &by_node, &mut main);
+    main
+}
+
+fn link_derived(d: &Difference, units: &mut [Unit]) {
+    let main = main_causes(d, units);
 
     // Children of each node that changed size or appeared/went (with the change in bytes): what
     // moves the members stored after them. And how far each node with an offset moved.
@@ -1542,6 +1516,25 @@ fn pair_histogram(us: &[&Unit], _kind: &str) -> Vec<String> {
         String::new()
     };
     vec![format!("{}{more}", shown.join(", "))]
+}
+
+/// A node of the tree: its position, its path as units name it, and the node.
+type Node<'a> = (Vec<usize>, String, &'a Difference);
+
+/// Every node of the tree, depth first.
+fn nodes(d: &Difference) -> Vec<Node<'_>> {
+    fn go<'a>(d: &'a Difference, at: &mut Vec<usize>, path: &str, out: &mut Vec<Node<'a>>) {
+        out.push((at.clone(), path.to_string(), d));
+        for (i, c) in d.details.iter().enumerate() {
+            at.push(i);
+            let p = child_path(path, at.len(), c);
+            go(c, at, &p, out);
+            at.pop();
+        }
+    }
+    let mut out = Vec::new();
+    go(d, &mut Vec::new(), &d.source1, &mut out);
+    out
 }
 
 /// The path of child `c` of the node at `path`, `depth` levels down (the top level has no prefix).
