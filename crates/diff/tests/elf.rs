@@ -1,7 +1,8 @@
 //! The engine on ELF files built by gcc at test time (Debian packages gcc, binutils).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use reproscope_diff::{compare_paths, Difference, Options};
 use reproscope_formats::elf::Elf;
@@ -9,17 +10,7 @@ use reproscope_formats::{Blob, Format, Limits, Value};
 
 fn build(dir: &Path, source: &str, cmd: &str) -> PathBuf {
     std::fs::write(dir.join("prog.c"), source).unwrap();
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed (are the Debian packages gcc and binutils installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::sh(cmd, dir, "gcc binutils");
     dir.join("prog")
 }
 

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use reproscope_diff::{compare_paths, Change, Difference, Options};
 use reproscope_formats::Value;
@@ -17,18 +16,7 @@ fn sh(cmd: &str, dir: &Path, packages: &str) {
 
 /// Standard output of `cmd` run with `sh -c` in `dir`.
 fn output(cmd: &str, dir: &Path) -> String {
-    let out = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cmd}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::sh(cmd, dir, "coreutils binutils dpkg")
 }
 
 /// The first hex word of a `md5sum`-style line.

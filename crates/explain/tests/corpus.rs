@@ -1,26 +1,13 @@
 //! The labelled corpus (tests/corpus/make.sh): pairs built by real tools with one injected cause
 //! each. The top-ranked cause must be the label, for every pair.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use reproscope_diff::{compare_paths, Options};
 use reproscope_explain::{explain, Config};
-
-fn pair_files(dir: &Path) -> Option<(PathBuf, PathBuf)> {
-    let mut a = None;
-    let mut b = None;
-    for e in std::fs::read_dir(dir).ok()? {
-        let p = e.ok()?.path();
-        let name = p.file_name()?.to_string_lossy().into_owned();
-        if name.starts_with("a.") {
-            a = Some(p);
-        } else if name.starts_with("b.") {
-            b = Some(p);
-        }
-    }
-    Some((a?, b?))
-}
 
 #[test]
 fn top_cause_of_every_pair_is_its_label() {
@@ -41,7 +28,7 @@ fn top_cause_of_every_pair_is_its_label() {
         let Some((name, label)) = line.split_once(' ') else {
             continue;
         };
-        let (a, b) = pair_files(&out.path().join(name)).expect("pair files");
+        let (a, b) = common::pair_files(&out.path().join(name)).expect("pair files");
         let d = compare_paths(&a, &b, &Options::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .unwrap_or_else(|| panic!("{name}: the pair is identical"));

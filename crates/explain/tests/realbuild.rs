@@ -6,6 +6,8 @@
 //! A single-cause pair is right when the top cause (the first that is not derived) is its label;
 //! a two-cause pair "A+B" when the first two causes that are not derived are {A, B}.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,21 +45,6 @@ const HELDOUT_NO_CONTENT_FALSE_POSITIVES: bool = false;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
-}
-
-fn pair_files(dir: &Path) -> Option<(PathBuf, PathBuf)> {
-    let mut a = None;
-    let mut b = None;
-    for e in std::fs::read_dir(dir).ok()? {
-        let p = e.ok()?.path();
-        let name = p.file_name()?.to_string_lossy().into_owned();
-        if name.starts_with("a.") {
-            a = Some(p);
-        } else if name.starts_with("b.") {
-            b = Some(p);
-        }
-    }
-    Some((a?, b?))
 }
 
 /// Runs make.sh for HALF into DIR; returns the (name, label) lines of its labels file.
@@ -105,7 +92,7 @@ fn score(half: &str) -> (Score, Vec<(String, String)>) {
     println!("== {half} half");
     println!("{:<30} {:<26} {:<26} verdict", "pair", "label", "answer");
     for (name, label) in &pairs {
-        let (a, b) = pair_files(&out.path().join(name)).unwrap_or_else(|| panic!("{name}: no a.* and b.*"));
+        let (a, b) = common::pair_files(&out.path().join(name)).unwrap_or_else(|| panic!("{name}: no a.* and b.*"));
         let d = compare_paths(&a, &b, &Options::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .unwrap_or_else(|| panic!("{name}: the pair is identical"));

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Runs `cmd` with `sh -c` in `dir` in the C locale and UTC, plus `env`; a failure fails the
-/// test naming the Debian `packages` it needs.
-pub fn sh_env(cmd: &str, dir: &Path, packages: &str, env: &[(&str, &str)]) {
+/// Runs `cmd` with `sh -c` in `dir` in the C locale and UTC, plus `env`, and returns its
+/// standard output; a failure fails the test naming the Debian `packages` it needs.
+pub fn sh_env(cmd: &str, dir: &Path, packages: &str, env: &[(&str, &str)]) -> String {
     let out = Command::new("sh")
         .args(["-c", cmd])
         .current_dir(dir)
@@ -20,9 +20,10 @@ pub fn sh_env(cmd: &str, dir: &Path, packages: &str, env: &[(&str, &str)]) {
         "`{cmd}` failed (Debian packages needed: {packages}): {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// [`sh_env`] without extra variables.
-pub fn sh(cmd: &str, dir: &Path, packages: &str) {
-    sh_env(cmd, dir, packages, &[]);
+pub fn sh(cmd: &str, dir: &Path, packages: &str) -> String {
+    sh_env(cmd, dir, packages, &[])
 }
