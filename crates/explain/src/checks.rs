@@ -193,10 +193,6 @@ pub fn range_bytes(u: &str, ranges: &[ByteRange]) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-fn hex_string(v: &[u8]) -> String {
-    v.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Runs of at least 16 hex digits in a string, lower-cased.
 fn hex_runs(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_ascii_hexdigit())
@@ -296,7 +292,7 @@ pub fn digests(d: &Difference, all: &[Node], units: &mut [Unit]) {
                     u.evidence.push_str(" (named content too large to hash: not checked)");
                 }
             }
-            None => match new.iter().find_map(|v| build_id_of(&hex_string(v))) {
+            None => match new.iter().find_map(|v| build_id_of(&reproscope_formats::hex(v))) {
                 // The build ID of a binary that changed (a `Build-Ids:` line).
                 Some(k) => {
                     u.derived = true;
