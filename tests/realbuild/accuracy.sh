@@ -3,17 +3,16 @@
 # temporary directory, runs `reproscope diff a b --json` on each pair and compares its ranked
 # causes with the pair's label.
 #
-#   bash tests/realbuild/accuracy.sh [dev|heldout|heldout2|heldout3|all] [--lock]     (default: dev)
+#   bash tests/realbuild/accuracy.sh [dev|heldout|heldoutN|all] [--lock]     (default: dev)
 #
 # A single-cause pair is right when the first cause that is not derived is its label (top-1); a
 # two-cause pair "A+B" when the first two causes that are not derived are {A, B} (top-2 set).
-# Per half it prints both accuracies. With a held-out half (heldout, heldout2 or heldout3) it also prints
+# Per half it prints both accuracies. With a held-out half (heldout, heldout2, ...) it also prints
 # the sha256 of the explainer's sources (every .rs under crates/explain/src, sorted by path:
 # sha256sum of each, then sha256 of that listing) and compares it with that half's lock,
-# tests/realbuild/heldout-lock, heldout2-lock or heldout3-lock, the hash recorded when the half
-# was first run; if the lock is absent it says so, and --lock writes it. The held-out halves are
-# for the final check only: never tune the explainer on them. "all" is dev and heldout; heldout2
-# and heldout3 are only run when named.
+# tests/realbuild/HALF-lock, the hash recorded when the half was first run; if the lock is absent
+# it says so, and --lock writes it. A held-out half is for its one final check only: never tune
+# the explainer on it before. "all" is dev and heldout; the later halves are only run when named.
 #
 # Environment: REPROSCOPE=path to a reproscope binary (default: the workspace's release binary,
 # built or brought up to date with cargo build --release).
@@ -27,11 +26,17 @@ halves=dev
 lock=0
 for arg in "$@"; do
     case "$arg" in
-    dev | heldout | heldout2 | heldout3) halves=$arg ;;
+    dev | heldout | heldout[0-9]*)
+        [ -f "$here/$arg.sh" ] || {
+            echo "accuracy.sh: no half $arg (no $here/$arg.sh)" >&2
+            exit 2
+        }
+        halves=$arg
+        ;;
     all) halves="dev heldout" ;;
     --lock) lock=1 ;;
     *)
-        echo "usage: accuracy.sh [dev|heldout|heldout2|heldout3|all] [--lock]" >&2
+        echo "usage: accuracy.sh [dev|heldout|heldoutN|all] [--lock]" >&2
         exit 2
         ;;
     esac
@@ -53,7 +58,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/reproscope-realbuild-acc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The sha256 of the explainer's sources, as heldout-lock, heldout2-lock and heldout3-lock record it.
+# The sha256 of the explainer's sources, as each HALF-lock records it.
 explainer_hash() {
     (cd "$repo/crates/explain/src" && find . -name '*.rs' -type f | LC_ALL=C sort | xargs sha256sum) |
         sha256sum | cut -d' ' -f1
@@ -63,7 +68,7 @@ status=0
 for half in $halves; do
     out="$tmp/$half"
     bash "$here/make.sh" "$half" "$out" >&2
-    if [ "$half" = heldout ] || [ "$half" = heldout2 ] || [ "$half" = heldout3 ]; then
+    if [ "$half" != dev ]; then
         hash=$(explainer_hash)
         lockfile=$here/$half-lock
         echo "explainer sources (crates/explain/src/**/*.rs) sha256: $hash"

@@ -4,31 +4,28 @@
 # varied as a user would vary it (a later build, another directory, TZ, LC_ALL, umask, another
 # host name, another user, another compressor, a version bump, a real change), or two factors.
 #
-#   bash tests/realbuild/make.sh HALF OUTDIR      (HALF: dev, heldout, heldout2 or heldout3)
+#   bash tests/realbuild/make.sh HALF OUTDIR      (HALF: dev or a held-out half, heldout, heldout2, ...)
 #
 # Writes OUTDIR/NAME/a.EXT and OUTDIR/NAME/b.EXT for each pair, and OUTDIR/labels with one
 # "NAME CAUSE" line per pair, or "NAME CAUSE1+CAUSE2" for a pair where two factors were varied
 # (CAUSE is a cause id of `reproscope diff --json`'s `causes`). Every tool is required: a missing
 # one stops the script (exit 1) naming it. A pair whose two files are identical is an error too.
 #
-# The pairs of the dev half are in dev.sh; those of the held-out halves in heldout.sh,
-# heldout2.sh and heldout3.sh, which the explainer's developer never reads (README.md says why).
+# The pairs of the dev half are in dev.sh; those of each held-out half in heldoutN.sh, which the
+# explainer's developer never reads before that half's one scoring run (README.md says why).
 set -euo pipefail
 
 half=${1:-}
 out=${2:-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 case "$half" in
-dev | heldout | heldout2 | heldout3) ;;
-*)
-    echo "usage: make.sh dev|heldout|heldout2|heldout3 OUTDIR" >&2
-    exit 2
-    ;;
+dev | heldout | heldout[0-9]*) [ -f "$here/$half.sh" ] || half= ;;
+*) half= ;;
 esac
-[ -n "$out" ] || {
-    echo "usage: make.sh dev|heldout|heldout2|heldout3 OUTDIR" >&2
+[ -n "$half" ] && [ -n "$out" ] || {
+    echo "usage: make.sh dev|heldout|heldoutN OUTDIR (a half with a script HALF.sh beside make.sh)" >&2
     exit 2
 }
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/reproscope-realbuild.XXXXXX")
