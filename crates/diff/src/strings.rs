@@ -4,8 +4,37 @@
 use crate::bytes::ByteRange;
 use crate::tree::{MIN_STRING, STRINGS_MAX, STRINGS_SPAN_MAX};
 
-fn printable(c: u8) -> bool {
-    (0x20..=0x7e).contains(&c) || c == b'\t'
+/// The length of the printable character at `data[i]`: printable ASCII, a tab or line break
+/// (a C string that ends in "\n" is one string), or a letter in UTF-8 beside another letter
+/// (names in other languages are strings too; a lone multi-byte letter amid code or numbers is
+/// more likely chance). 0 when there is none.
+fn printable_at(data: &[u8], i: usize) -> usize {
+    let c = data[i];
+    if (0x20..=0x7e).contains(&c) || matches!(c, b'\t' | b'\n' | b'\r') {
+        return 1;
+    }
+    let n = letter_at(data, i);
+    let ascii_letter = |k: usize| data.get(k).is_some_and(u8::is_ascii_alphabetic);
+    let beside = (i > 0 && ascii_letter(i - 1)) || ascii_letter(i + n) || letter_at(data, i + n) > 0;
+    if n > 0 && beside {
+        n
+    } else {
+        0
+    }
+}
+
+/// The length of the UTF-8 sequence of a letter at `data[i]`, else 0.
+fn letter_at(data: &[u8], i: usize) -> usize {
+    let n = match data.get(i) {
+        Some(0xc3..=0xdf) => 2,
+        Some(0xe0..=0xef) => 3,
+        Some(0xf0..=0xf4) => 4,
+        _ => return 0,
+    };
+    match data.get(i..i + n).map(std::str::from_utf8) {
+        Some(Ok(t)) if t.chars().all(char::is_alphabetic) => n,
+        _ => 0,
+    }
 }
 
 /// Printable runs of at least [`MIN_STRING`] bytes of `data[start..end]` (a run cut by either
@@ -13,24 +42,30 @@ fn printable(c: u8) -> bool {
 fn runs(data: &[u8], start: usize, end: usize) -> Vec<(u64, String)> {
     let mut start = start.min(data.len());
     let floor = start.saturating_sub(STRINGS_SPAN_MAX);
-    while start > floor && printable(data[start - 1]) {
+    // Back to where the run that holds `start` begins (any byte a printable character may hold;
+    // the forward scan below skips what does not decode).
+    while start > floor && (printable_at(data, start - 1) == 1 || data[start - 1] >= 0x80) {
         start -= 1;
     }
     let end = end.min(data.len()).max(start);
     let mut out = Vec::new();
     let mut i = start;
     while i < end && out.len() < STRINGS_MAX {
-        if !printable(data[i]) {
+        if printable_at(data, i) == 0 {
             i += 1;
             continue;
         }
         let s = i;
         let limit = (s + STRINGS_SPAN_MAX).min(data.len());
-        while i < limit && printable(data[i]) {
-            i += 1;
+        while i < limit {
+            match printable_at(data, i) {
+                0 => break,
+                n => i += n,
+            }
         }
-        if i - s >= MIN_STRING {
-            out.push((s as u64, data[s..i].iter().map(|&c| char::from(c)).collect()));
+        let text = String::from_utf8_lossy(&data[s..i.min(data.len())]);
+        if text.trim_matches(['\n', '\r']).len() >= MIN_STRING {
+            out.push((s as u64, text.into_owned()));
         }
     }
     out
@@ -72,14 +107,26 @@ pub(crate) fn word_changes(a: &[u8], b: &[u8], ranges: &[ByteRange]) -> Option<V
     let word = |d: &[u8], i: usize| u64::from_le_bytes(d[i..i + 8].try_into().unwrap_or([0; 8]));
     let old: std::collections::HashSet<u64> = (start..end).step_by(8).map(|i| word(a, i)).collect();
     let mut moves = std::collections::BTreeSet::new();
+    let (mut was, mut now) = (Vec::new(), Vec::new());
     for i in (start..end).step_by(8) {
         let (x, y) = (word(a, i), word(b, i));
+        if x != y {
+            was.push(x);
+            now.push(y);
+        }
         if x != y && !old.contains(&y) {
             moves.insert((x, y));
             if moves.len() > MAX_MOVES {
                 return None;
             }
         }
+    }
+    // No moves must mean the same words in another order, not a value that became another
+    // one the span also holds.
+    was.sort_unstable();
+    now.sort_unstable();
+    if moves.is_empty() && was != now {
+        return None;
     }
     Some(moves.into_iter().collect())
 }

@@ -121,9 +121,10 @@ pub struct Evidence {
     /// For content compared as bytes, of equal size, over a changed span of at most
     /// [`STRINGS_SPAN_MAX`] bytes read as 8-byte little-endian words (8-byte aligned): the
     /// changed words whose new value is none of the first input's words there, as (first,
-    /// second) values, distinct, at most 256. Empty when the span is the same words in another
-    /// order, as a table of pointers or records is when what it lists was reordered; a pointer
-    /// table whose targets moved shows them. `None` when not computed.
+    /// second) values, distinct, at most 256. Empty when the changed words are the same words in
+    /// another order, as a table of pointers or records is when what it lists was reordered; a
+    /// pointer table whose targets moved shows them. `None` when not computed, or when no word
+    /// is new but the changed ones are not a reordering either.
     pub word_changes: Option<Vec<(u64, u64)>>,
     /// When the order of common members (or of a JSON array's equal elements) differs: the
     /// names in each input's order (at most [`MAX_ORDER_NAMES`]).

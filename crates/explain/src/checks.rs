@@ -159,6 +159,60 @@ impl Pending {
 /// The bytes of each listed range on both sides, as far as the hex rows of the unified diff
 /// show them (the first few ranges; empty when not shown).
 pub fn range_bytes(u: &str, ranges: &[ByteRange]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let rows = hex_rows(u);
+    let get = |side: usize, off: u64, len: u64| -> Vec<u8> { row_bytes(&rows[side], off, len) };
+    ranges
+        .iter()
+        .map(|r| (get(0, r.offset, r.len1), get(1, r.offset, r.len2)))
+        .collect()
+}
+
+/// `len` bytes (at most 256) at `off` of one side's hex rows; empty when not all are shown.
+fn row_bytes(rows: &HashMap<u64, Vec<u8>>, off: u64, len: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    for o in off..off.saturating_add(len.min(256)) {
+        match rows.get(&(o & !15)).and_then(|r| r.get((o & 15) as usize)) {
+            Some(&b) => out.push(b),
+            None => return Vec::new(),
+        }
+    }
+    out
+}
+
+/// When every changed range lies in a 4-byte little-endian word that holds a Unix time on both
+/// sides (2000 to 2038, less than a year apart: a build time compiled in as a number, a
+/// `time_t` in a header), the first such pair. A random word passes that by chance about once
+/// in two thousand; four letters of text pass it always, so words of printable bytes on both
+/// sides are not one.
+pub fn epoch_words(u: &str, ranges: &[ByteRange]) -> Option<(i64, i64)> {
+    const LO: i64 = 946_684_800; // 2000-01-01
+    const HI: i64 = 1 << 31; // 2038-01-19, the end of 32-bit time
+    if ranges.is_empty() || ranges.iter().any(|r| r.len1 != r.len2 || r.len1 == 0 || r.len1 > 4) {
+        return None;
+    }
+    let rows = hex_rows(u);
+    let text = |side: usize, at: u64| row_bytes(&rows[side], at, 4).iter().all(|c| (0x20..0x7f).contains(c));
+    let time = |side: usize, at: u64| -> Option<i64> {
+        let b = row_bytes(&rows[side], at, 4);
+        let v = i64::from(u32::from_le_bytes(b.try_into().ok()?));
+        (LO..HI).contains(&v).then_some(v)
+    };
+    let mut first = None;
+    for r in ranges {
+        let end = r.offset + r.len1;
+        let found = (end.saturating_sub(4)..=r.offset).find_map(|at| {
+            if text(0, at) && text(1, at) {
+                return None;
+            }
+            let (x, y) = (time(0, at)?, time(1, at)?);
+            (x != y && (x - y).abs() < 366 * 86400).then_some((x, y))
+        })?;
+        first.get_or_insert(found);
+    }
+    first
+}
+
+fn hex_rows(u: &str) -> [HashMap<u64, Vec<u8>>; 2] {
     let mut rows: [HashMap<u64, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
     for line in u.lines() {
         let side = match line.as_bytes().first() {
@@ -177,20 +231,7 @@ pub fn range_bytes(u: &str, ranges: &[ByteRange]) -> Vec<(Vec<u8>, Vec<u8>)> {
             rows[side].insert(off, v);
         }
     }
-    let get = |side: usize, off: u64, len: u64| -> Vec<u8> {
-        let mut out = Vec::new();
-        for o in off..off.saturating_add(len.min(256)) {
-            match rows[side].get(&(o & !15)).and_then(|r| r.get((o & 15) as usize)) {
-                Some(&b) => out.push(b),
-                None => return Vec::new(),
-            }
-        }
-        out
-    };
-    ranges
-        .iter()
-        .map(|r| (get(0, r.offset, r.len1), get(1, r.offset, r.len2)))
-        .collect()
+    rows
 }
 
 /// Runs of at least 16 hex digits in a string, lower-cased.
@@ -401,6 +442,13 @@ pub fn shifts(all: &[Node], units: &mut [Unit]) {
                 );
                 continue;
             }
+        }
+        // The same entries in another order and nothing that reordered them: a table built in
+        // the order its inputs were found (object files, plugins listed by readdir).
+        if node.evidence.word_changes.as_ref().is_some_and(Vec::is_empty) {
+            u.cause = FILE_ORDER;
+            u.evidence = format!("{}: the same table entries in another order", u.path);
+            continue;
         }
         let deltas = &node.evidence.range_deltas;
         if deltas.len() != node.byte_ranges.len() || node.byte_ranges.is_empty() {

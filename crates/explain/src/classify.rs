@@ -302,7 +302,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                 && t.bytes()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
         };
-        if (s.trim() == "root" && lone(other)) || (other.trim() == "root" && lone(s)) {
+        let account = |t: &str| ACCOUNTS.contains(&t.trim());
+        if (s.trim() == "root" && lone(other))
+            || (other.trim() == "root" && lone(s))
+            || (account(s) && account(other) && s.trim() != other.trim())
+        {
             std::iter::once(0..s.len()).collect()
         } else {
             Vec::new()
@@ -346,7 +350,7 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         v
     };
     if wa != wb && wa.len() >= 2 && sorted(&wa) == sorted(&wb) {
-        return Some(vec![FILE_ORDER]);
+        return Some(vec![order_cause(&wa, &wb).unwrap_or(FILE_ORDER)]);
     }
     // The same numbers written with other separators (1,234.5 and 1.234,5): the locale.
     let numbers = |s: &str| -> String {
@@ -899,6 +903,53 @@ fn date_word_language(w: &str) -> Option<&'static str> {
     index.get(w).copied()
 }
 
+/// Accounts builds run as: Debian's static system users (base-passwd), the users of build
+/// daemons and CI runners, and the default users of cloud and container images. Two of them
+/// alone in a string, one on each side, are the user a build ran as (`whoami` in a header).
+const ACCOUNTS: &[&str] = &[
+    "root",
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "games",
+    "man",
+    "lp",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "gnats",
+    "nobody",
+    "_apt",
+    "buildd",
+    "sbuild",
+    "pbuilder",
+    "builder",
+    "build",
+    "jenkins",
+    "runner",
+    "gitlab-runner",
+    "travis",
+    "circleci",
+    "vagrant",
+    "ubuntu",
+    "debian",
+    "admin",
+    "ec2-user",
+    "centos",
+    "fedora",
+    "builduser",
+    "abuild",
+    "mockbuild",
+    "portage",
+    "nixbld",
+];
+
 /// The month and weekday words of `s` (whole words, any case) with their language, or "" for a
 /// word several languages share ("mai", "april"): only words of one language tell it.
 fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
@@ -923,11 +974,47 @@ fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
 /// same seconds, every pair apart by one offset that is a multiple of 15 minutes up to 14 hours.
 fn same_moment_elsewhere(a: &str, b: &str) -> bool {
     let (x, y) = (datetimes(a), datetimes(b));
-    if x.is_empty() || x.len() != y.len() {
+    if x.is_empty() && y.is_empty() {
+        return same_day_other_clock(a, b);
+    }
+    if x.len() != y.len() {
         return false;
     }
     let d = y[0] - x[0];
-    d != 0 && d % 900 == 0 && d.abs() <= 14 * 3600 && x.iter().zip(&y).all(|(p, q)| q - p == d)
+    zone_delta(d) && x.iter().zip(&y).all(|(p, q)| q - p == d)
+}
+
+/// Whether a clock moved by `d` seconds reads as the same moment in another zone: a multiple of
+/// 15 minutes (zones are whole hours, or :30 and :45 off) no more than two zones can differ
+/// (UTC+14 and UTC-12), and not exactly a day, which is a later build.
+pub fn zone_delta(d: i64) -> bool {
+    d != 0 && d % 900 == 0 && d.abs() <= 26 * 3600 && d.abs() != 86400
+}
+
+/// Whether `a` and `b` are the same text but for times of day ("23:33", "10:15:07"), every one
+/// moved by the same zone offset with its seconds kept: a date of the same day printed in
+/// another zone, in a form [`datetimes`] does not read.
+fn same_day_other_clock(a: &str, b: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"\b(\d{1,2}):(\d{2})(:\d{2})?\b").expect("clock pattern"));
+    let clocks = |s: &str| -> Vec<(i64, String)> {
+        re.captures_iter(s)
+            .filter_map(|c| {
+                let (h, m): (i64, i64) = (c[1].parse().ok()?, c[2].parse().ok()?);
+                (h < 24 && m < 60).then(|| (h * 3600 + m * 60, c.get(3).map_or("", |x| x.as_str()).to_string()))
+            })
+            .collect()
+    };
+    let (x, y) = (clocks(a), clocks(b));
+    let rest = re.replace_all(a, "");
+    // A date beside the clock, the same on both sides: a bare time of day that moved is as
+    // likely a later build.
+    if x.is_empty() || x.len() != y.len() || rest != re.replace_all(b, "") || !rest.chars().any(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let d = y[0].0 - x[0].0;
+    zone_delta(d) && x.iter().zip(&y).all(|(p, q)| q.0 - p.0 == d && p.1 == q.1)
 }
 
 /// Whether `a` and `b` hold the same number of times of day with seconds, each pair with the
@@ -1178,7 +1265,8 @@ pub fn parse_unified(u: &str) -> LineChanges {
             out.hunks.push((Vec::new(), Vec::new()));
             continue;
         }
-        if out.hunks.is_empty() {
+        // "\ No newline at end of file" marks the line before it, it is not a line.
+        if out.hunks.is_empty() || line.starts_with('\\') {
             continue;
         }
         if let Some(t) = line.strip_prefix('-') {
@@ -1287,6 +1375,26 @@ fn locale_orders(x: &[String], y: &[String]) -> bool {
     (bytewise(x) && collated(y) && !bytewise(y)) || (bytewise(y) && collated(x) && !bytewise(x)) || collation_only(x, y)
 }
 
+/// Letters some languages sort apart from their spelling, as an ASCII spelling that sorts where
+/// they go: Czech and Slovak "ch" after "h", traditional Spanish "ll" after "l", Hungarian "cs",
+/// "dz", "gy", "ly", "ny", "sz", "ty", "zs" after their first letter, Danish and Norwegian "aa"
+/// (å) after "z", Swedish "w" with "v", Lithuanian "y" with "i".
+const TAILORINGS: &[(&str, &str)] = &[
+    ("ch", "h~"),
+    ("ll", "l~"),
+    ("cs", "c~"),
+    ("dz", "d~"),
+    ("gy", "g~"),
+    ("ly", "l~"),
+    ("ny", "n~"),
+    ("sz", "s~"),
+    ("ty", "t~"),
+    ("zs", "z~"),
+    ("aa", "z~"),
+    ("w", "v"),
+    ("y", "i"),
+];
+
 /// Whether every pair of names the two orders put the other way round is a pair collations
 /// disagree on (case, punctuation, letters outside ASCII, whose place differs by language: å
 /// after z in Swedish, with a in French), and the list is long enough for that not to be luck.
@@ -1299,15 +1407,27 @@ fn collation_only(x: &[String], y: &[String]) -> bool {
     }
     let pos: std::collections::HashMap<&str, usize> = y.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     // A pair locales may order differently: bytewise order and the case- and punctuation-blind
-    // order disagree on it, or they first differ at a letter outside ASCII.
+    // order disagree on it, a language's tailoring does, or they first differ at a letter
+    // outside ASCII.
     let sensitive = |p: &str, q: &str| {
         let (kp, kq) = (collation_key(p), collation_key(q));
+        // The order under a tailoring: its letter spelled as one that sorts where the
+        // language puts it.
+        let tailored = TAILORINGS
+            .iter()
+            .any(|(from, to)| (kp < kq) != (kp.replace(from, to) < kq.replace(from, to)));
         let first_diff = p.chars().zip(q.chars()).find(|(a, b)| a != b);
-        (p < q) != (kp < kq) || kp == kq || first_diff.is_some_and(|(a, b)| !a.is_ascii() || !b.is_ascii())
+        (p < q) != (kp < kq) || kp == kq || tailored || first_diff.is_some_and(|(a, b)| !a.is_ascii() || !b.is_ascii())
     };
+    // A string in the same place in both orders (a format string between a sorted table's
+    // entries) is not one of the sorted entries.
+    let fixed = |i: usize| pos.get(x[i].as_str()) == Some(&i);
+    if (0..x.len()).filter(|&i| !fixed(i)).count() < 4 {
+        return false;
+    }
     let mut swapped = 0;
-    for i in 0..x.len() {
-        for j in i + 1..x.len() {
+    for i in (0..x.len()).filter(|&i| !fixed(i)) {
+        for j in (i + 1..x.len()).filter(|&j| !fixed(j)) {
             let (Some(&pi), Some(&pj)) = (pos.get(x[i].as_str()), pos.get(x[j].as_str())) else {
                 return false;
             };

@@ -627,10 +627,8 @@ impl Walker {
                     _ => None,
                 };
                 let (a, b) = (t(&f.before), t(&f.after));
-                // Multiples of 15 minutes up to 14 hours (zones are whole hours, or :30 and :45
-                // off): the same moment written in another time zone.
-                let zone =
-                    matches!((a, b), (Some(a), Some(b)) if a != b && (a - b) % 900 == 0 && (a - b).abs() <= 14 * 3600);
+                // The same moment written in another time zone.
+                let zone = matches!((a, b), (Some(a), Some(b)) if classify::zone_delta(a - b));
                 let cause = if zone { TIMEZONE } else { TIMESTAMP };
                 let ev = match (a, b) {
                     (Some(x), Some(y)) => format!(
@@ -798,6 +796,20 @@ impl Walker {
     /// moves every later byte of the node, so the ranges after it follow from it.
     fn byte_content(&mut self, d: &Difference, u: &str, at: &[usize], path: &str, ctx: &'static str) {
         const MAX_CLASSIFIED: usize = 8;
+        // A build time compiled in as a number (a constant in an instruction or a table).
+        if d.byte_range_count == d.byte_ranges.len() {
+            if let Some((x, y)) = checks::epoch_words(u, &d.byte_ranges) {
+                let ev = format!(
+                    "{path}: a Unix time {x} → {y} ({} → {}), {}",
+                    format_time(x),
+                    format_time(y),
+                    human_delta(y - x)
+                );
+                let u = self.push(at, path, Part::Content, TIMESTAMP, ctx, ev);
+                u.ranges = (0..d.byte_ranges.len()).collect();
+                return;
+            }
+        }
         if let Some(st) = &d.evidence.strings {
             if self.string_table(d, st, at, path, ctx) {
                 return;
