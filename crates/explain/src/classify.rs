@@ -10,6 +10,7 @@ use regex::Regex;
 use reproscope_formats::days_from_civil;
 
 use crate::causes::*;
+use crate::datewords::DATE_WORDS;
 
 /// Characters kept either side of the changed part of long strings (for the patterns' context).
 const CONTEXT: usize = 160;
@@ -268,12 +269,19 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     };
     // A date written with month or weekday names of another language: the locale's LC_TIME.
     let (lang_a, lang_b) = (date_words(a), date_words(b));
-    let langs = |v: &[(Range<usize>, &'static str)]| -> Vec<&'static str> {
-        v.iter().map(|x| x.1).filter(|l| !l.is_empty()).collect()
+    // The languages every date word of a side may be of (or, when its words agree on none, any
+    // of them): two sides that share none are in two languages.
+    let langs = |v: &[(Range<usize>, u128)]| -> u128 {
+        let all = v.iter().fold(!0u128, |m, x| m & x.1);
+        if all != 0 || v.is_empty() {
+            all & v.iter().fold(0, |m, x| m | x.1)
+        } else {
+            v.iter().fold(0, |m, x| m | x.1)
+        }
     };
     let (ka, kb) = (langs(&lang_a), langs(&lang_b));
-    let other_language = !ka.is_empty() && !kb.is_empty() && ka.iter().all(|la| !kb.contains(la));
-    let locale_words = |v: &[(Range<usize>, &str)], s: &str| -> Vec<Range<usize>> {
+    let other_language = ka != 0 && kb != 0 && ka & kb == 0;
+    let locale_words = |v: &[(Range<usize>, u128)], s: &str| -> Vec<Range<usize>> {
         if !other_language {
             return Vec::new();
         }
@@ -396,8 +404,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         }
     }
     // A date in another language whose clock also moved by whole hours (the same minutes and
-    // seconds): another time zone too.
-    if found.contains(&LOCALE) && !found.contains(&TIMEZONE) && same_clock_other_hour(a, b) {
+    // seconds) or whose zone is another: another time zone too.
+    if found.contains(&LOCALE)
+        && !found.contains(&TIMEZONE)
+        && (same_clock_other_hour(a, b) || zones(&p.zone, a) != zones(&p.zone, b))
+    {
         found.push(TIMEZONE);
     }
     // In priority order.
@@ -432,475 +443,20 @@ fn same_file_paths(path: &Regex, a: &str, b: &str) -> (Vec<Range<usize>>, Vec<Ra
     (ra, rb)
 }
 
-/// Month and weekday names with their language, as `date` and strftime write them under a
-/// locale's LC_TIME (full and abbreviated forms; English included).
-const DATE_WORDS: &[(&str, &[&str])] = &[
-    (
-        "en",
-        &[
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "sept",
-            "oct",
-            "nov",
-            "dec",
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-            "mon",
-            "tue",
-            "wed",
-            "thu",
-            "fri",
-            "sat",
-            "sun",
-            "am",
-            "pm",
-        ],
-    ),
-    (
-        "fr",
-        &[
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-            "janv",
-            "févr",
-            "avr",
-            "juil",
-            "déc",
-            "lundi",
-            "mardi",
-            "mercredi",
-            "jeudi",
-            "vendredi",
-            "samedi",
-            "dimanche",
-            "lun",
-            "mer",
-            "jeu",
-            "ven",
-            "sam",
-            "dim",
-        ],
-    ),
-    (
-        "de",
-        &[
-            "januar",
-            "februar",
-            "märz",
-            "mär",
-            "juni",
-            "juli",
-            "oktober",
-            "okt",
-            "dezember",
-            "dez",
-            "montag",
-            "dienstag",
-            "mittwoch",
-            "donnerstag",
-            "freitag",
-            "samstag",
-            "sonntag",
-        ],
-    ),
-    (
-        "es",
-        &[
-            "enero",
-            "febrero",
-            "marzo",
-            "abril",
-            "mayo",
-            "junio",
-            "julio",
-            "agosto",
-            "septiembre",
-            "octubre",
-            "noviembre",
-            "diciembre",
-            "ene",
-            "abr",
-            "ago",
-            "dic",
-            "lunes",
-            "martes",
-            "miércoles",
-            "jueves",
-            "viernes",
-            "sábado",
-            "domingo",
-        ],
-    ),
-    (
-        "it",
-        &[
-            "gennaio",
-            "febbraio",
-            "aprile",
-            "maggio",
-            "giugno",
-            "luglio",
-            "settembre",
-            "ottobre",
-            "dicembre",
-            "gen",
-            "mag",
-            "giu",
-            "lug",
-            "set",
-            "ott",
-            "lunedì",
-            "martedì",
-            "mercoledì",
-            "giovedì",
-            "venerdì",
-            "sabato",
-            "domenica",
-        ],
-    ),
-    (
-        "pt",
-        &[
-            "janeiro",
-            "fevereiro",
-            "março",
-            "maio",
-            "junho",
-            "julho",
-            "setembro",
-            "outubro",
-            "dezembro",
-            "fev",
-            "segunda",
-            "terça",
-            "quarta",
-            "quinta",
-            "sexta",
-        ],
-    ),
-    (
-        "pl",
-        &[
-            "styczeń",
-            "stycznia",
-            "luty",
-            "lutego",
-            "marzec",
-            "marca",
-            "kwiecień",
-            "kwietnia",
-            "maja",
-            "czerwiec",
-            "czerwca",
-            "lipiec",
-            "lipca",
-            "sierpień",
-            "sierpnia",
-            "wrzesień",
-            "września",
-            "październik",
-            "października",
-            "listopad",
-            "listopada",
-            "grudzień",
-            "grudnia",
-            "sty",
-            "lut",
-            "kwi",
-            "cze",
-            "lip",
-            "sie",
-            "wrz",
-            "paź",
-            "lis",
-            "gru",
-            "poniedziałek",
-            "wtorek",
-            "środa",
-            "czwartek",
-            "piątek",
-            "sobota",
-            "niedziela",
-            "pon",
-            "wto",
-            "śro",
-            "czw",
-            "pią",
-            "sob",
-            "nie",
-        ],
-    ),
-    (
-        "sv",
-        &[
-            "augusti", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag", "mån", "tis", "ons",
-            "tors", "fre", "lör", "sön",
-        ],
-    ),
-    (
-        "da",
-        &[
-            "marts", "desember", "mandag", "tirsdag", "lørdag", "søndag", "tir", "lør", "søn",
-        ],
-    ),
-    (
-        "fi",
-        &[
-            "tammikuu",
-            "helmikuu",
-            "maaliskuu",
-            "huhtikuu",
-            "toukokuu",
-            "kesäkuu",
-            "heinäkuu",
-            "elokuu",
-            "syyskuu",
-            "lokakuu",
-            "marraskuu",
-            "joulukuu",
-            "tammikuuta",
-            "helmikuuta",
-            "maaliskuuta",
-            "huhtikuuta",
-            "toukokuuta",
-            "kesäkuuta",
-            "heinäkuuta",
-            "elokuuta",
-            "syyskuuta",
-            "lokakuuta",
-            "marraskuuta",
-            "joulukuuta",
-            "maanantai",
-            "tiistai",
-            "keskiviikko",
-            "torstai",
-            "perjantai",
-            "lauantai",
-            "sunnuntai",
-        ],
-    ),
-    (
-        "cs",
-        &[
-            "leden",
-            "únor",
-            "březen",
-            "duben",
-            "květen",
-            "červen",
-            "červenec",
-            "srpen",
-            "září",
-            "říjen",
-            "prosinec",
-            "ledna",
-            "února",
-            "března",
-            "dubna",
-            "května",
-            "června",
-            "července",
-            "srpna",
-            "října",
-            "listopadu",
-            "prosince",
-            "pondělí",
-            "úterý",
-            "středa",
-            "čtvrtek",
-            "pátek",
-            "neděle",
-        ],
-    ),
-    (
-        "ru",
-        &[
-            "январь",
-            "февраль",
-            "март",
-            "апрель",
-            "май",
-            "июнь",
-            "июль",
-            "август",
-            "сентябрь",
-            "октябрь",
-            "ноябрь",
-            "декабрь",
-            "января",
-            "февраля",
-            "марта",
-            "апреля",
-            "мая",
-            "июня",
-            "июля",
-            "августа",
-            "сентября",
-            "октября",
-            "ноября",
-            "декабря",
-            "янв",
-            "фев",
-            "мар",
-            "апр",
-            "июн",
-            "июл",
-            "авг",
-            "сен",
-            "окт",
-            "ноя",
-            "дек",
-            "понедельник",
-            "вторник",
-            "среда",
-            "четверг",
-            "пятница",
-            "суббота",
-            "воскресенье",
-            "пн",
-            "вт",
-            "ср",
-            "чт",
-            "пт",
-            "сб",
-            "вс",
-        ],
-    ),
-    (
-        "tr",
-        &[
-            "ocak",
-            "şubat",
-            "mart",
-            "nisan",
-            "mayıs",
-            "haziran",
-            "temmuz",
-            "ağustos",
-            "eylül",
-            "ekim",
-            "kasım",
-            "aralık",
-            "pazartesi",
-            "salı",
-            "çarşamba",
-            "perşembe",
-            "cuma",
-            "cumartesi",
-            "pazar",
-        ],
-    ),
-    (
-        "ja",
-        &[
-            "年",
-            "月",
-            "日",
-            "月曜日",
-            "火曜日",
-            "水曜日",
-            "木曜日",
-            "金曜日",
-            "土曜日",
-            "日曜日",
-            "午前",
-            "午後",
-        ],
-    ),
-    (
-        "zh",
-        &[
-            "星期一",
-            "星期二",
-            "星期三",
-            "星期四",
-            "星期五",
-            "星期六",
-            "星期日",
-            "周一",
-            "周二",
-            "周三",
-            "周四",
-            "周五",
-            "周六",
-            "周日",
-            "上午",
-            "下午",
-        ],
-    ),
-    (
-        "nl",
-        &[
-            "januari",
-            "februari",
-            "maart",
-            "mei",
-            "augustus",
-            "maandag",
-            "dinsdag",
-            "woensdag",
-            "donderdag",
-            "vrijdag",
-            "zaterdag",
-            "zondag",
-            "mrt",
-        ],
-    ),
-];
-
-/// The language of a month or weekday word (lower case), "" when several languages share it;
-/// `None` for other words. The table is indexed once: this runs on every word classified.
-fn date_word_language(w: &str) -> Option<&'static str> {
-    static INDEX: OnceLock<std::collections::HashMap<&'static str, &'static str>> = OnceLock::new();
+/// The languages a month, weekday or AM/PM word belongs to, one bit per entry of
+/// [`DATE_WORDS`] (0: not such a word).
+fn date_word_languages(w: &str) -> u128 {
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, u128>> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
         let mut m = std::collections::HashMap::new();
-        for (lang, words) in DATE_WORDS {
+        for (k, (_, words)) in DATE_WORDS.iter().enumerate().take(128) {
             for w in *words {
-                m.entry(*w)
-                    .and_modify(|l: &mut &'static str| {
-                        if *l != *lang {
-                            *l = "";
-                        }
-                    })
-                    .or_insert(*lang);
+                *m.entry(*w).or_insert(0) |= 1u128 << k;
             }
         }
         m
     });
-    index.get(w).copied()
+    index.get(w).copied().unwrap_or(0)
 }
 
 /// Accounts builds run as: Debian's static system users (base-passwd), the users of build
@@ -950,9 +506,9 @@ const ACCOUNTS: &[&str] = &[
     "nixbld",
 ];
 
-/// The month and weekday words of `s` (whole words, any case) with their language, or "" for a
-/// word several languages share ("mai", "april"): only words of one language tell it.
-fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
+/// The month, weekday and AM/PM words of `s` (whole words, any case) with the languages they
+/// may be of ("mai" is French, German and more).
+fn date_words(s: &str) -> Vec<(Range<usize>, u128)> {
     let mut out = Vec::new();
     let mut start = None;
     let bytes_end = s.len();
@@ -962,8 +518,9 @@ fn date_words(s: &str) -> Vec<(Range<usize>, &'static str)> {
             continue;
         }
         if let Some(st) = start.take() {
-            if let Some(lang) = date_word_language(&s[st..i].to_lowercase()) {
-                out.push((st..i, lang));
+            let langs = date_word_languages(&s[st..i].to_lowercase());
+            if langs != 0 {
+                out.push((st..i, langs));
             }
         }
     }
@@ -1017,14 +574,17 @@ fn same_day_other_clock(a: &str, b: &str) -> bool {
     zone_delta(d) && x.iter().zip(&y).all(|(p, q)| q.0 - p.0 == d && p.1 == q.1)
 }
 
-/// Whether `a` and `b` hold the same number of times of day with seconds, each pair with the
-/// same minutes and seconds and some with other hours.
+/// Whether `a` and `b` hold the same number of times of day, each pair with the same minutes
+/// (and seconds, where shown) and some with other hours.
 fn same_clock_other_hour(a: &str, b: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"\b(\d{1,2}):(\d{2}):(\d{2})\b").expect("clock pattern"));
+    let re = RE.get_or_init(|| Regex::new(r"\b(\d{1,2}):(\d{2})(:\d{2})?\b").expect("clock pattern"));
     let clocks = |s: &str| -> Vec<(String, String)> {
         re.captures_iter(s)
-            .map(|c| (c[1].trim_start_matches('0').to_string(), format!("{}:{}", &c[2], &c[3])))
+            .map(|c| {
+                let secs = c.get(3).map_or("", |m| m.as_str());
+                (c[1].trim_start_matches('0').to_string(), format!("{}{secs}", &c[2]))
+            })
             .collect()
     };
     let (x, y) = (clocks(a), clocks(b));
@@ -1706,5 +1266,32 @@ mod tests {
         assert!(b[0].0.contains("00:00:00"));
         assert!(b[0].1.contains("01:02:03"));
         assert_eq!(classify(&b[0].0, &b[0].1, &Known::default()), Some(TIMESTAMP));
+    }
+}
+#[cfg(test)]
+mod scratch {
+    #[test]
+    fn scratch() {
+        let k = super::Known::default();
+        for (a, b) in [
+            (
+                "newsletter-kit 3.0, released Friday 30 May 2025",
+                "newsletter-kit 3.0, released vendredi 30 mai 2025",
+            ),
+            ("released Friday 30 May 2025", "released vendredi 30 mai 2025"),
+            ("Friday 30 May 2025", "vendredi 30 mai 2025"),
+            (
+                "Site generated Sunday 14 September 2025 06:30 UTC",
+                "Site generated niedziela 14 września 2025 08:30 CEST",
+            ),
+        ] {
+            eprintln!(
+                "{:?} {:?} {:?} {:?}",
+                super::classify_all(a, b, &k),
+                super::date_words(a),
+                super::date_words(b),
+                super::changed_regions(a, b)
+            );
+        }
     }
 }

@@ -19,6 +19,7 @@
 pub mod causes;
 mod checks;
 mod classify;
+mod datewords;
 pub mod seealso;
 mod strtab;
 
@@ -752,11 +753,13 @@ impl Walker {
         }
         let mut found: Vec<(&'static str, String)> = Vec::new();
         for (a, b) in lines.pairs.iter().take(256) {
-            let cause = if name == "(notes)" && a.contains("NT_GNU_BUILD_ID") {
-                BUILD_ID
+            // Every kind of change on the line (a build-info line can hold a host and a date).
+            let kinds = if name == "(notes)" && a.contains("NT_GNU_BUILD_ID") {
+                vec![BUILD_ID]
             } else {
-                classify(a, b, &self.known).unwrap_or(CONTENT)
+                classify::classify_all(a, b, &self.known)
             };
+            let cause = kinds.first().copied().unwrap_or(CONTENT);
             let ev = format!("{path}: {}", excerpt(a, b));
             // A line that names a digest (md5sums, RECORD, SHA256SUMS, .buildinfo): derived when
             // the new value is the digest of content that changed, checked after the walk.
@@ -769,7 +772,8 @@ impl Walker {
                 u.pending = Some(Box::new(p));
                 continue;
             }
-            found.push((cause, ev));
+            found.push((cause, ev.clone()));
+            found.extend(kinds.iter().skip(1).map(|k| (*k, ev.clone())));
         }
         for l in lines.removed.iter().take(3) {
             found.push((CONTENT, format!("{path}: line removed: {:?}", l.trim())));
