@@ -162,6 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn names_in_other_scripts_are_strings() {
+        let a = "\x01\x02Łódź\0Straße\0%d km\n\0\x01".as_bytes().to_vec();
+        let b = "\x01\x02Straße\0Łódź\0%d km\n\0\x02".as_bytes().to_vec();
+        let (r, _) = byte_ranges(&a, &b, 32);
+        let s = changed_strings(&a, &b, &r).expect("strings");
+        let text = |v: &[(u64, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
+        assert_eq!(text(&s[0]), ["Łódź", "Straße", "%d km\n"]);
+        assert_eq!(text(&s[1]), ["Straße", "Łódź", "%d km\n"]);
+        // A lone two-byte letter amid machine code is not read as text.
+        let code = [0x48u8, 0x31, 0xd0, 0x88, 0x90, 0x31, 0xc3];
+        assert_eq!(printable_at(&code, 2), 0);
+    }
+
+    #[test]
+    fn a_value_that_became_another_is_no_reordering() {
+        let w = |v: &[u64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let a = w(&[1, 0, 7, 5]);
+        let b = w(&[0, 0, 7, 1]);
+        let (r, _) = byte_ranges(&a, &b, 32);
+        assert_eq!(word_changes(&a, &b, &r), None);
+    }
+
+    #[test]
     fn bounded_on_hostile_sizes() {
         let a = vec![b'a'; 1 << 20];
         let mut b = a.clone();

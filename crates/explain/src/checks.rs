@@ -495,6 +495,17 @@ pub fn shifts(all: &[Node], units: &mut [Unit]) {
         if growth.is_empty() && all[pk].2.details.iter().all(|c| c.evidence.strings.is_none()) {
             continue;
         }
+        // A relative pointer from one moved section into another (an unwind table's entries,
+        // relative to its own header, at code or frames that moved by other amounts) changes
+        // by the difference of the two moves.
+        let moved: Vec<i64> = growth.iter().copied().filter(|g| *g > 0).take(32).collect();
+        for x in &moved {
+            for y in &moved {
+                if x != y {
+                    growth.insert(x - y);
+                }
+            }
+        }
         // Strings that moved inside a section (a table that grew or was reordered) move what
         // points at them by as much, plus how far the section itself moved.
         let shifts: Vec<i64> = growth.iter().copied().chain(std::iter::once(0)).collect();
@@ -596,6 +607,21 @@ pub fn versions(units: &mut [Unit]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_times_compiled_in() {
+        let range = |offset, len| ByteRange {
+            offset,
+            len1: len,
+            len2: len,
+        };
+        // mov $0x65a03c40, %eax (2024-01-11 19:06:40), then a day later.
+        let u = "@@ offset 0x41 @@\n-00000040: b840 3ca0 6589 c7e8 0000 0000 0000 0000  .@<.e...........\n+00000040: b8c0 8da1 6589 c7e8 0000 0000 0000 0000  ....e...........\n";
+        assert_eq!(epoch_words(u, &[range(0x41, 3)]), Some((1705000000, 1705086400)));
+        // Four letters read as a number are a time too: text on both sides is not one.
+        let u = "@@ offset 0x4 @@\n-00000000: 0100 0200 7465 7874 0025 7320 2d3e 2025  ....text.%s -> %\n+00000000: 0100 0200 776f 7264 0025 7320 2d3e 2025  ....word.%s -> %\n";
+        assert_eq!(epoch_words(u, &[range(0x4, 3)]), None);
+    }
 
     #[test]
     fn digests_on_lines() {
