@@ -64,7 +64,13 @@ fn runs(data: &[u8], start: usize, end: usize) -> Vec<(u64, String)> {
             }
         }
         let text = String::from_utf8_lossy(&data[s..i.min(data.len())]);
-        if text.trim_matches(['\n', '\r']).len() >= MIN_STRING {
+        // A C string of two letters or digits ("lp", a user name) stands between NULs.
+        let short_c_string = i - s == 2
+            && s > 0
+            && data[s - 1] == 0
+            && data.get(i) == Some(&0)
+            && data[s..i].iter().all(u8::is_ascii_alphanumeric);
+        if text.trim_matches(['\n', '\r']).len() >= MIN_STRING || short_c_string {
             out.push((s as u64, text.into_owned()));
         }
     }

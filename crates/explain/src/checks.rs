@@ -212,6 +212,40 @@ pub fn epoch_words(u: &str, ranges: &[ByteRange]) -> Option<(i64, i64)> {
     first
 }
 
+/// Whether both sides of a node that changed throughout (the changed ranges span at least nine
+/// tenths of it, its size the same) look like random bytes in the hex rows shown: about as many
+/// distinct byte values as random bytes of that length have, hardly a byte in the same place
+/// equal, no text. A key, a seed or a nonce written by the build; text, code and tables repeat
+/// bytes far more.
+pub fn random_bytes(u: &str, d: &Difference) -> bool {
+    let (Some(n1), Some(n2)) = (d.size1, d.size2) else { return false };
+    let changed: u64 = d.byte_ranges.iter().map(|r| r.len1).sum();
+    if n1 != n2 || n1 < 16 || d.byte_range_count != d.byte_ranges.len() || changed * 10 < n1 * 9 {
+        return false;
+    }
+    let rows = hex_rows(u);
+    let bytes = |side: usize| -> Vec<u8> {
+        let mut offs: Vec<&u64> = rows[side].keys().collect();
+        offs.sort();
+        offs.into_iter().flat_map(|o| rows[side][o].clone()).collect()
+    };
+    let (a, b) = (bytes(0), bytes(1));
+    let n = a.len().min(b.len());
+    if n < 16 || (n as u64) < n1.min(48) {
+        return false;
+    }
+    let looks_random = |v: &[u8]| {
+        let mut seen = [false; 256];
+        v.iter().for_each(|&c| seen[c as usize] = true);
+        let distinct = seen.iter().filter(|&&x| x).count() as f64;
+        let expected = 256.0 * (1.0 - (1.0 - 1.0 / 256.0f64).powi(v.len() as i32));
+        let text = v.windows(10).any(|w| w.iter().all(|c| (0x20..0x7f).contains(c)));
+        distinct >= 0.85 * expected && !text
+    };
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    looks_random(&a[..n]) && looks_random(&b[..n]) && same * 10 <= n
+}
+
 fn hex_rows(u: &str) -> [HashMap<u64, Vec<u8>>; 2] {
     let mut rows: [HashMap<u64, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
     for line in u.lines() {

@@ -249,8 +249,20 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     };
     // Host names: after a keyword or in user@host, or a bare host-shaped name that starts a
     // string (a build-info line "ci-node-17 2024-03-01") and differs in more than a word.
-    let at_start = |s: &str, m: &regex::Match| s[..m.start()].chars().next_back().is_none_or(|c| c.is_control());
-    let strict = |s: &str| p.bare_host.find_iter(s).any(|m| at_start(s, &m));
+    // At the start of a string, or the whole of a quoted value (`ORIGIN = 'ci-7.example.org'`).
+    let at_start = |s: &str, m: &regex::Match| {
+        let before = s[..m.start()].chars().next_back();
+        let after = s[m.end()..].chars().next();
+        before.is_none_or(|c| c.is_control()) || (matches!(before, Some('\'' | '"')) && after == before)
+    };
+    // A host-shaped name, or a dashed name that starts a build-info line with a date after it
+    // ("build-box, Fri May 30 12:00:00 2025").
+    let strict = |s: &str| {
+        p.bare_host.find_iter(s).any(|m| at_start(s, &m))
+            || p.dashed
+                .find_iter(s)
+                .any(|m| m.start() == 0 && p.time.is_match(&s[m.end()..]) && s[m.end()..].starts_with([',', ' ', ':']))
+    };
     // Either side's name is clearly a host's: the other side's host-shaped name is one too.
     let bare = strict(a) || strict(b);
     let hosts = |s: &str| -> Vec<Range<usize>> {
@@ -327,7 +339,7 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             with(paths(b, &known.build_dirs2), same_file_b),
         ),
         (LOCALE, locale_words(&lang_a, a), locale_words(&lang_b, b)),
-        (TIMEZONE, spans(&p.zone, a), spans(&p.zone, b)),
+        (TIMEZONE, zone_spans(&p.zone, a), zone_spans(&p.zone, b)),
         (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
         (
             RANDOMNESS,
@@ -374,7 +386,16 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             })
             .collect()
     };
-    if numbers(a) == numbers(b) {
+    // Or grouped in one and not the other (1234567.50 and 1.234.567,50): the same digits, and a
+    // decimal comma or a group separator only a locale writes.
+    let digits = |s: &str| -> String { numbers(s).replace('#', "") };
+    let localized = |s: &str| {
+        let c: Vec<char> = s.chars().collect();
+        (1..c.len().saturating_sub(1)).any(|i| {
+            c[i - 1].is_ascii_digit() && c[i + 1].is_ascii_digit() && matches!(c[i], ',' | '\u{a0}' | '\u{202f}' | '\'')
+        })
+    };
+    if numbers(a) == numbers(b) || (digits(a) == digits(b) && (localized(a) || localized(b))) {
         return Some(vec![LOCALE]);
     }
     let mut found: Vec<&'static str> = Vec::new();
@@ -391,7 +412,7 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         found.push(class);
     }
     fn zones<'s>(re: &Regex, s: &'s str) -> Vec<&'s str> {
-        re.find_iter(s).map(|m| m.as_str()).collect()
+        zone_spans(re, s).into_iter().map(|r| &s[r]).collect()
     }
     let datelike = found.iter().all(|c| *c == TIMESTAMP || *c == TIMEZONE);
     if found.contains(&TIMEZONE)
@@ -541,6 +562,24 @@ fn same_moment_elsewhere(a: &str, b: &str) -> bool {
     zone_delta(d) && x.iter().zip(&y).all(|(p, q)| q - p == d)
 }
 
+/// Time zones in `s`: the known names and offsets of `known`, and any abbreviation of two to
+/// five capitals written right after a time of day ("13:00 WEST", "21:30:00 ACST"), as `date`
+/// prints the zone whatever its name.
+fn zone_spans(known: &Regex, s: &str) -> Vec<Range<usize>> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let after_clock = RE.get_or_init(|| Regex::new(r"\d:\d\d(?::\d\d)? ?([A-Z]{2,5})\b").expect("zone name pattern"));
+    let mut out: Vec<Range<usize>> = known.find_iter(s).map(|m| m.range()).collect();
+    for c in after_clock.captures_iter(s) {
+        if let Some(m) = c.get(1) {
+            if !out.iter().any(|r| r.start <= m.start() && m.end() <= r.end) {
+                out.push(m.range());
+            }
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// Whether a clock moved by `d` seconds reads as the same moment in another zone: a multiple of
 /// 15 minutes (zones are whole hours, or :30 and :45 off) no more than two zones can differ
 /// (UTC+14 and UTC-12), and not exactly a day, which is a later build.
@@ -563,6 +602,17 @@ fn same_day_other_clock(a: &str, b: &str) -> bool {
             .collect()
     };
     let (x, y) = (clocks(a), clocks(b));
+    // The clock and the zone name after it ("13:00 WEST" and "21:30 ACST").
+    let zoned = |s: &str| -> String {
+        let z = patterns();
+        let mut t = s.to_string();
+        for r in zone_spans(&z.zone, s).into_iter().rev() {
+            t.replace_range(r, "");
+        }
+        t
+    };
+    let (a, b) = (zoned(a), zoned(b));
+    let (a, b) = (a.as_str(), b.as_str());
     let rest = re.replace_all(a, "");
     // A date beside the clock, the same on both sides: a bare time of day that moved is as
     // likely a later build.

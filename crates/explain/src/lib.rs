@@ -814,6 +814,13 @@ impl Walker {
                 return;
             }
         }
+        // Random bytes throughout on both sides: a key or a seed the build generated.
+        if checks::random_bytes(u, d) {
+            let ev = format!("{path}: random bytes on both sides ({} bytes)", d.size1.unwrap_or(0));
+            let u = self.push(at, path, Part::Content, RANDOMNESS, ctx, ev);
+            u.ranges = (0..d.byte_ranges.len()).collect();
+            return;
+        }
         if let Some(st) = &d.evidence.strings {
             if self.string_table(d, st, at, path, ctx) {
                 return;
