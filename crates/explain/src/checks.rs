@@ -218,7 +218,9 @@ pub fn epoch_words(u: &str, ranges: &[ByteRange]) -> Option<(i64, i64)> {
 /// equal, no text. A key, a seed or a nonce written by the build; text, code and tables repeat
 /// bytes far more.
 pub fn random_bytes(u: &str, d: &Difference) -> bool {
-    let (Some(n1), Some(n2)) = (d.size1, d.size2) else { return false };
+    let (Some(n1), Some(n2)) = (d.size1, d.size2) else {
+        return false;
+    };
     let changed: u64 = d.byte_ranges.iter().map(|r| r.len1).sum();
     if n1 != n2 || n1 < 16 || d.byte_range_count != d.byte_ranges.len() || changed * 10 < n1 * 9 {
         return false;

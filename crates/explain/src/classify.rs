@@ -20,10 +20,13 @@ struct Patterns {
     zone: Regex,
     path: Regex,
     random: Regex,
+    random_named: Regex,
     version: Regex,
+    version3: Regex,
     host: Regex,
     bare_host: Regex,
     dashed: Regex,
+    fqdn: Regex,
     user: Regex,
     compress: Regex,
     token: Regex,
@@ -52,6 +55,8 @@ fn patterns() -> &'static Patterns {
             // 01.03.2024, 03/01/2024, 1/3/24 (a dotted date has its full year: 3.0.20 is a
             // version)
             r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:(?:19|20)\d{2}|\d{2})\b".to_string(),
+            // 2024/03/01, 2024.03.01
+            r"\b(?:19|20)\d{2}[/.]\d{1,2}[/.]\d{1,2}\b".to_string(),
             r"\b(?:19|20)\d{2}\b".to_string(),
         ]
         .join("|");
@@ -62,6 +67,11 @@ fn patterns() -> &'static Patterns {
             )
             .expect("zone pattern"),
             path: Regex::new(r"(?:/[A-Za-z0-9._+@%~=,-]+){2,}/?").expect("path pattern"),
+            // A value named as random: seed = 8347612093, nonce: 5f3c, instance_id "a1b2".
+            random_named: Regex::new(
+                r#"(?i)(?:\b|_)(?:seed|nonce|salt|random|rand|token|secret|uuid|guid|instance[_ -]?id|session[_ -]?id|key)\s*[:=]?\s*["']?([0-9a-z+/_-]{4,})"#,
+            )
+            .expect("named random pattern"),
             random: Regex::new(
                 r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]{16,}\b|\btmp[A-Za-z0-9_]{6,}\b|\b[A-Za-z0-9+/_-]{22,}={0,2}",
             )
@@ -71,6 +81,7 @@ fn patterns() -> &'static Patterns {
                 r#"[A-Za-z][A-Za-z0-9+._-]*?(?:==|>=|<=|~=|@|-|_|/|\s*[:=]\s*|\s+|\s*\()\s*["']?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)|^\s*["']?v?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)["']?\s*$"#,
             )
             .expect("version pattern"),
+            version3: Regex::new(r"(?:^|[^0-9.])(\d+\.\d+\.\d+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)\b").expect("version pattern"),
             host: Regex::new(
                 r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)|\bLinux\s+([a-z0-9][a-z0-9.-]*)\s+\d+\.\d+"#,
             )
@@ -81,6 +92,10 @@ fn patterns() -> &'static Patterns {
                 r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-[a-z0-9]*[0-9][a-z0-9]*\b|\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+){2,}\b",
             )
             .expect("bare host pattern"),
+            fqdn: Regex::new(
+                r"(?i)\b([a-z][a-z0-9-]*)\.((?:[a-z0-9-]+\.)*(?:com|org|net|lan|local|internal|corp|home|localdomain|example|test|intra|private|io|dev|cloud|edu|gov|de|uk|fr|nl|eu))\b",
+            )
+            .expect("fqdn pattern"),
             dashed: Regex::new(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)+\b").expect("dashed pattern"),
             token: Regex::new(r"[A-Za-z0-9+/_-]{8,}={0,2}").expect("token pattern"),
             // Words about compression and compressor names.
@@ -196,6 +211,19 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             })
             // The version itself: another name before the same version is not a version change.
             .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.range()))
+            // Three parts or more stand alone ("(Debian 12.2.0-14) 12.2.0"), but not an IPv4
+            // address.
+            .chain(
+                p.version3
+                    .find_iter(s)
+                    .filter(|m| {
+                        m.as_str()
+                            .split(['-', '+', '~'])
+                            .next()
+                            .is_some_and(|v| v.split('.').count() < 4)
+                    })
+                    .map(|m| m.range()),
+            )
             .collect()
     };
     let randoms = |s: &str| -> Vec<Range<usize>> {
@@ -212,6 +240,12 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
                         && t.bytes().any(|c| c.is_ascii_digit()))
             })
             .map(|m| m.range())
+            // A named value counts when it has a digit: "key: blue" is a setting.
+            .chain(
+                groups(&p.random_named, s)
+                    .into_iter()
+                    .filter(|r| s[r.clone()].bytes().any(|c| c.is_ascii_digit())),
+            )
             .collect()
     };
     // Shorter random values (a nonce, a temporary suffix): a token of 8 characters or more that
@@ -265,8 +299,23 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     };
     // Either side's name is clearly a host's: the other side's host-shaped name is one too.
     let bare = strict(a) || strict(b);
+    // Fully qualified names in one domain ("oak.corp.lan", "maple.corp.lan"): the first label
+    // is the host.
+    let domains = |s: &str| -> Vec<(Range<usize>, String)> {
+        p.fqdn
+            .captures_iter(s)
+            .filter_map(|c| Some((c.get(1)?.range(), c.get(2)?.as_str().to_ascii_lowercase())))
+            .collect()
+    };
+    let (da, db) = (domains(a), domains(b));
     let hosts = |s: &str| -> Vec<Range<usize>> {
         let mut v = groups(&p.host, s);
+        let (mine, theirs) = if std::ptr::eq(s, a) { (&da, &db) } else { (&db, &da) };
+        v.extend(
+            mine.iter()
+                .filter(|(_, d)| theirs.iter().any(|(_, e)| e == d))
+                .map(|(r, _)| r.clone()),
+        );
         if bare {
             v.extend(p.dashed.find_iter(s).filter(|m| at_start(s, m)).map(|m| m.range()));
         }
@@ -350,8 +399,8 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         (HOSTNAME, hosts(a), hosts(b)),
         (
             USER_GROUP,
-            with(groups(&p.user, a), root_user(a, b)),
-            with(groups(&p.user, b), root_user(b, a)),
+            with(with(groups(&p.user, a), root_user(a, b)), account_words(a)),
+            with(with(groups(&p.user, b), root_user(b, a)), account_words(b)),
         ),
         (COMPRESSION, spans(&p.compress, a), spans(&p.compress, b)),
     ];
@@ -395,7 +444,22 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             c[i - 1].is_ascii_digit() && c[i + 1].is_ascii_digit() && matches!(c[i], ',' | '\u{a0}' | '\u{202f}' | '\'')
         })
     };
-    if numbers(a) == numbers(b) || (digits(a) == digits(b) && (localized(a) || localized(b))) {
+    // Or a date with other separators or their order kept (30/05/2025 and 30.05.2025).
+    let date_digits = |s: &str| -> String {
+        let c: Vec<char> = s.chars().collect();
+        (0..c.len())
+            .filter(|&i| {
+                let between = i > 0 && i + 1 < c.len() && c[i - 1].is_ascii_digit() && c[i + 1].is_ascii_digit();
+                !(between && matches!(c[i], '.' | '/' | '-'))
+            })
+            .map(|i| c[i])
+            .collect()
+    };
+    let dated = p.time.is_match(a) && p.time.is_match(b);
+    if numbers(a) == numbers(b)
+        || (digits(a) == digits(b) && (localized(a) || localized(b)))
+        || (dated && date_digits(a) == date_digits(b))
+    {
         return Some(vec![LOCALE]);
     }
     let mut found: Vec<&'static str> = Vec::new();
@@ -526,6 +590,23 @@ const ACCOUNTS: &[&str] = &[
     "portage",
     "nixbld",
 ];
+
+/// The words of `s` that are build accounts ([`ACCOUNTS`]): one replaced by another is the user
+/// a build ran as ("owner: daemon" and "owner: backup").
+fn account_words(s: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            start.get_or_insert(i);
+        } else if let Some(st) = start.take() {
+            if ACCOUNTS.contains(&&s[st..i]) {
+                out.push(st..i);
+            }
+        }
+    }
+    out
+}
 
 /// The month, weekday and AM/PM words of `s` (whole words, any case) with the languages they
 /// may be of ("mai" is French, German and more).
@@ -1389,5 +1470,131 @@ mod tests {
         assert!(b[0].0.contains("00:00:00"));
         assert!(b[0].1.contains("01:02:03"));
         assert_eq!(classify(&b[0].0, &b[0].1, &Known::default()), Some(TIMESTAMP));
+    }
+}
+/// One changed string of each kind in the forms builds write it (and real changes that must
+/// stay content): the classes, not one corpus's cases.
+#[cfg(test)]
+mod probes {
+    #[test]
+    fn each_kind_in_several_forms() {
+        let k = super::Known::default();
+        let probes: &[(&str, &str, &str)] = &[
+            (
+                "timestamp",
+                "Built: 2025-05-30T12:00:00+00:00",
+                "Built: 2025-05-31T12:00:00+00:00",
+            ),
+            ("timestamp", "built 20250530.1200", "built 20250531.0915"),
+            (
+                "timestamp",
+                "Thu, 29 May 2025 10:00:00 +0000",
+                "Fri, 30 May 2025 10:00:00 +0000",
+            ),
+            ("timestamp", "BUILD_EPOCH=1748599200", "BUILD_EPOCH=1748685600"),
+            ("timestamp", "2025/05/30 10:00", "2025/05/31 10:07"),
+            ("timestamp", "date: 30.05.2025", "date: 31.05.2025"),
+            ("timestamp", "released May 30, 2025", "released May 31, 2025"),
+            ("timestamp", "version 1.2.3-20250530", "version 1.2.3-20250531"),
+            (
+                "timestamp",
+                "#define STAMP \"202505301200\"",
+                "#define STAMP \"202505311305\"",
+            ),
+            (
+                "timestamp",
+                "{\"built\": \"2025-05-30 12:00\"}",
+                "{\"built\": \"2025-06-02 08:00\"}",
+            ),
+            (
+                "timestamp",
+                "Generated on Fri May 30 12:00:00 2025",
+                "Generated on Sat May 31 09:14:00 2025",
+            ),
+            ("timezone", "2025-05-30 12:00:00 UTC", "2025-05-30 21:30:00 ACST"),
+            ("timezone", "2025-05-30T12:00:00+00:00", "2025-05-30T17:45:00+05:45"),
+            (
+                "timezone",
+                "Fri May 30 12:00:00 UTC 2025",
+                "Fri May 30 14:00:00 CEST 2025",
+            ),
+            ("timezone", "stamp=2025-05-30 12:00", "stamp=2025-05-30 08:00"),
+            ("timezone", "TZ offset -0500", "TZ offset +0900"),
+            ("hostname", "Built on host1.example.com", "Built on ci-42.example.com"),
+            ("hostname", "BUILD_HOST=alpha", "BUILD_HOST=omega"),
+            (
+                "hostname",
+                "Linux buildbox 6.1.0-18-amd64 #1 SMP",
+                "Linux otherbox 6.1.0-18-amd64 #1 SMP",
+            ),
+            ("hostname", "server: maple.corp.lan", "server: oak.corp.lan"),
+            ("hostname", "{\"node\": \"runner-7\"}", "{\"node\": \"laptop-b\"}"),
+            ("user-group", "Built by root", "Built by builder"),
+            ("user-group", "packager=root", "packager=jenkins"),
+            ("user-group", "Compiled by alice on 2025", "Compiled by bob on 2025"),
+            ("user-group", "BUILD_USER = \"root\"", "BUILD_USER = \"lp\""),
+            ("user-group", "owner: daemon", "owner: backup"),
+            ("locale", "total 1,234.56", "total 1.234,56"),
+            ("locale", "pi=3.14", "pi=3,14"),
+            ("locale", "Friday, May 30, 2025", "venerdì 30 maggio 2025"),
+            ("locale", "30/05/2025", "30.05.2025"),
+            ("locale", "Fri 30 May 2025", "пт 30 мая 2025"),
+            ("locale", "Fri 30 May 2025", "2025年05月30日 金曜日"),
+            (
+                "randomness",
+                "id = 3f2a9c1e-7b4d-4e8a-9f10-2c3d4e5f6a7b",
+                "id = 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            ),
+            ("randomness", "token: Zm9vYmFyYmF6cXV4", "token: cXV4YmF6Zm9vYmFy"),
+            ("randomness", "seed 8347612093", "seed 1193847562"),
+            ("randomness", "nonce=5f3c", "nonce=a91e"),
+            ("input-version", "libfoo 1.2.3", "libfoo 1.2.4"),
+            ("input-version", "Version: 1.0-1", "Version: 1.0-2"),
+            ("input-version", "__version__ = '0.9'", "__version__ = '1.0'"),
+            ("input-version", "zlib/1.2.13", "zlib/1.3"),
+            ("build-path", "/home/alice/proj/src/x.c", "/tmp/build-1/proj/src/x.c"),
+            ("build-path", "srcdir=/srv/ci/job-17/ws", "srcdir=/var/lib/builds/ws"),
+            ("content", "max_retries = 3", "max_retries = 5"),
+            ("content", "Hello, world", "Hello, World!"),
+            ("content", "color: red", "color: blue"),
+            ("content", "timeout = 30", "timeout = 60"),
+            ("content", "listen port 8080", "listen port 9090"),
+            ("content", "ratio = 1.5", "ratio = 2.5"),
+            ("content", "enable_cache = true", "enable_cache = false"),
+            ("content", "include src/a.c", "include src/b.c"),
+            ("content", "Usage: tool [-v] FILE", "Usage: tool [-v] [-q] FILE"),
+            ("content", "key = alpha", "key = omega"),
+            ("content", "server: primary", "server: backup"),
+            ("content", "owner: team-a", "owner: team-b"),
+            ("content", "limit 1000", "limit 2000"),
+            ("content", "error %d at line %d", "error %d in line %d"),
+            ("content", "greet('Hello')", "greet('Hi')"),
+            ("content", "PI = 3.14159", "PI = 3.14160"),
+            ("content", "mode = 0644", "mode = 0600"),
+            ("content", "return x + 1;", "return x + 2;"),
+            (
+                "input-version",
+                "gcc (Debian 12.2.0-14) 12.2.0",
+                "gcc (Debian 13.1.0-2) 13.1.0",
+            ),
+            (
+                "input-version",
+                "Requires: libssl >= 3.0.2",
+                "Requires: libssl >= 3.0.11",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (want, a, b) in probes {
+            let got = super::classify_all(a, b, &k);
+            let ok = if *want == "content" {
+                got.is_empty()
+            } else {
+                got.first() == Some(want)
+            };
+            if !ok {
+                wrong.push(format!("{want}: {a:?} -> {b:?} gave {got:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }
