@@ -970,6 +970,16 @@ fn compare_member(ctx: &Ctx, a: &Member, b: &Member, allow: Allowance) -> Result
         let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
         let inner = compare_content(&child, (&base(&a.name), &base(&b.name)), ba, bb, &mut d)?;
         usage.add(inner);
+        // What the writer guessed from the content (text or not) follows from it.
+        if content_differs(&d) {
+            for f in d
+                .fields
+                .iter_mut()
+                .filter(|f| f.name == "content-type" && f.derived.is_none())
+            {
+                f.derived = Some("guessed from content that differs".into());
+            }
+        }
         if usage.hit {
             usage.used_up(allow);
         }

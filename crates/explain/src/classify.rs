@@ -283,11 +283,17 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     };
     // Host names: after a keyword or in user@host, or a bare host-shaped name that starts a
     // string (a build-info line "ci-node-17 2024-03-01") and differs in more than a word.
-    // At the start of a string, or the whole of a quoted value (`ORIGIN = 'ci-7.example.org'`).
+    // At the start of a string, the whole of a quoted value (`ORIGIN = 'ci-7.example.org'`),
+    // or a whole field of a record ("Live 2.0 - build-7 - Mon Mar  3", "a | build-7 | b").
     let at_start = |s: &str, m: &regex::Match| {
-        let before = s[..m.start()].chars().next_back();
-        let after = s[m.end()..].chars().next();
-        before.is_none_or(|c| c.is_control()) || (matches!(before, Some('\'' | '"')) && after == before)
+        let (head, tail) = (&s[..m.start()], &s[m.end()..]);
+        let before = head.chars().next_back();
+        let after = tail.chars().next();
+        let field = [" - ", " | ", " / ", ", "].iter().any(|sep| {
+            let sep_start = sep.trim_end();
+            (head.ends_with(sep) || head.is_empty()) && (tail.is_empty() || tail.starts_with(sep_start))
+        });
+        before.is_none_or(|c| c.is_control()) || (matches!(before, Some('\'' | '"')) && after == before) || field
     };
     // A host-shaped name, or a dashed name that starts a build-info line with a date after it
     // ("build-box, Fri May 30 12:00:00 2025").
@@ -346,9 +352,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         if !other_language {
             return Vec::new();
         }
-        // The words and the numbers of the date around them (day, year, time).
+        // The words and the numbers of the date around them (day, year, time), and a zone the
+        // locale's format adds.
         let mut out: Vec<Range<usize>> = v.iter().map(|(r, _)| r.clone()).collect();
         out.extend(p.time.find_iter(s).map(|m| m.range()));
+        out.extend(zone_spans(&p.zone, s));
         let mut digits: Option<usize> = None;
         for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
             match (c.is_ascii_digit(), digits) {
@@ -464,16 +472,20 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     }
     let mut found: Vec<&'static str> = Vec::new();
     for (ra, rb) in &regions {
-        // Only punctuation or binary bytes changed: nothing a pattern can vouch for.
+        // Only punctuation or binary bytes changed: nothing a pattern can vouch for, but
+        // punctuation that changed beside classified words (a date's format) is theirs.
         let wordy = |s: &str, r: &Range<usize>| s[r.clone()].chars().any(char::is_alphanumeric);
         if !wordy(a, ra) && !wordy(b, rb) {
-            return None;
+            continue;
         }
         let class = classes
             .iter()
             .find(|(_, ma, mb)| covered(a, ra, ma) && covered(b, rb, mb))
             .map(|c| c.0)?;
         found.push(class);
+    }
+    if found.is_empty() {
+        return None;
     }
     fn zones<'s>(re: &Regex, s: &'s str) -> Vec<&'s str> {
         zone_spans(re, s).into_iter().map(|r| &s[r]).collect()
@@ -492,7 +504,10 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     // seconds) or whose zone is another: another time zone too.
     if found.contains(&LOCALE)
         && !found.contains(&TIMEZONE)
-        && (same_clock_other_hour(a, b) || zones(&p.zone, a) != zones(&p.zone, b))
+        && (same_clock_other_hour(a, b)
+            || (zones(&p.zone, a) != zones(&p.zone, b)
+                && !zones(&p.zone, a).is_empty()
+                && !zones(&p.zone, b).is_empty()))
     {
         found.push(TIMEZONE);
     }
@@ -759,6 +774,19 @@ fn datetimes(s: &str) -> Vec<i64> {
             out.push(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se);
         }
     }
+    // The compact forms of file names and version suffixes: 202403011200, 20240301T120000.
+    static COMPACT: OnceLock<Regex> = OnceLock::new();
+    let compact = COMPACT.get_or_init(|| {
+        Regex::new(r"\b((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])T?([01]\d|2[0-3])([0-5]\d)([0-5]\d)?Z?\b")
+            .expect("compact datetime pattern")
+    });
+    for c in compact.captures_iter(s) {
+        if let (Some(y), Some(mo), Some(d), Some(h), Some(mi)) =
+            (num(&c, 1), num(&c, 2), num(&c, 3), num(&c, 4), num(&c, 5))
+        {
+            out.push(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + num(&c, 6).unwrap_or(0));
+        }
+    }
     out
 }
 
@@ -1016,6 +1044,48 @@ pub fn reordered(c: &LineChanges) -> Option<&'static str> {
     } else {
         FILE_ORDER
     })
+}
+
+/// When the changed lines are the same entries (a symbol listing: name, kind, address, size)
+/// each at another address, and ordered by address the entries come in another order: what
+/// was laid out (functions linked from objects found by readdir, a table built in hash order)
+/// was laid out in another order. The number of entries, else `None`.
+pub fn renumbered(c: &LineChanges) -> Option<usize> {
+    if c.pairs.len() < 3 || !c.removed.is_empty() || !c.added.is_empty() {
+        return None;
+    }
+    let hex = |t: &str| t.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok());
+    let mut by_addr: [Vec<(u64, String)>; 2] = [Vec::new(), Vec::new()];
+    for (a, b) in &c.pairs {
+        let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split_whitespace().collect(), b.split_whitespace().collect());
+        if ta.len() != tb.len() {
+            return None;
+        }
+        let diff: Vec<usize> = (0..ta.len()).filter(|&i| ta[i] != tb[i]).collect();
+        let [i] = diff[..] else { return None };
+        let (Some(x), Some(y)) = (hex(ta[i]), hex(tb[i])) else {
+            return None;
+        };
+        let name = ta.first().copied().unwrap_or("").to_string();
+        by_addr[0].push((x, name.clone()));
+        by_addr[1].push((y, name));
+    }
+    for v in &mut by_addr {
+        v.sort();
+    }
+    let names = |v: &[(u64, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
+    (names(&by_addr[0]) != names(&by_addr[1])).then_some(c.pairs.len())
+}
+
+/// The changed value of two strings: from the first changed token to the last, trimmed to
+/// letters and digits, when it is three characters or more on both sides.
+pub fn changed_value(a: &str, b: &str) -> Option<(String, String)> {
+    let (a, b) = window(a, b);
+    let regions = changed_regions(a, b);
+    let (first, last) = (regions.first()?, regions.last()?);
+    let trim = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let (x, y) = (trim(&a[first.0.start..last.0.end]), trim(&b[first.1.start..last.1.end]));
+    (x.len() >= 3 && y.len() >= 3).then_some((x, y))
 }
 
 /// How a locale's collation (glibc's ISO 14651 tables, at the first level) sees a string:
@@ -1520,6 +1590,7 @@ mod probes {
             ),
             ("timezone", "stamp=2025-05-30 12:00", "stamp=2025-05-30 08:00"),
             ("timezone", "TZ offset -0500", "TZ offset +0900"),
+            ("timezone", "STAMP \"202403011200\"", "STAMP \"202403010830\""),
             ("hostname", "Built on host1.example.com", "Built on ci-42.example.com"),
             ("hostname", "BUILD_HOST=alpha", "BUILD_HOST=omega"),
             (
@@ -1556,6 +1627,16 @@ mod probes {
             ("build-path", "srcdir=/srv/ci/job-17/ws", "srcdir=/var/lib/builds/ws"),
             ("content", "max_retries = 3", "max_retries = 5"),
             ("content", "Hello, world", "Hello, World!"),
+            (
+                "locale",
+                "WHEN = 'Mon Mar  3 09:05:00 2025'",
+                "WHEN = '2025. márc. 3., hétfő, 09:05:00 UTC'",
+            ),
+            (
+                "hostname",
+                "Live 2.0 - node-a7 - Mon Mar  3 09:05:00 2025",
+                "Live 2.0 - desk-pc - Mon Mar  3 09:05:00 2025",
+            ),
             ("content", "color: red", "color: blue"),
             ("content", "timeout = 30", "timeout = 60"),
             ("content", "listen port 8080", "listen port 9090"),

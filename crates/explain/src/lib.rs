@@ -112,6 +112,12 @@ struct Unit {
     pending: Option<Box<checks::Pending>>,
     /// For content seen as bytes: which listed byte ranges this unit stands for.
     ranges: Vec<usize>,
+    /// The same entries laid out in another order (see `classify::renumbered`): the other
+    /// changed content of the same file follows from it.
+    relaid: bool,
+    /// For a content unit: the one changed value of each line or string it stands for, as
+    /// (old, new), when each had one (see `link_values`).
+    values: Vec<(String, String)>,
 }
 
 /// The explanation of one comparison.
@@ -140,14 +146,17 @@ pub fn explain(d: &Difference, cfg: &Config) -> Explanation {
     let mut w = Walker {
         known,
         units: Vec::new(),
+        values: Vec::new(),
         root: d.source1.clone(),
     };
     w.node(d, &mut Vec::new(), &mut Vec::new(), "", None);
+    link_values(&mut w.units, &w.values);
     let mut units = w.units;
     let all = nodes(d);
     checks::digests(d, &all, &mut units);
     checks::shifts(&all, &mut units);
     link_elf(&mut units);
+    link_relaid(&mut units);
     link_derived(d, &mut units);
     checks::versions(&mut units);
     if units.iter().all(|u| u.derived) {
@@ -303,6 +312,10 @@ impl Explanation {
 struct Walker {
     known: Known,
     units: Vec<Unit>,
+    /// Values seen changed and classified (old, new, cause): the same value changed elsewhere,
+    /// where nothing names it, is the same cause (a host name in /etc/hostname and after an
+    /// unknown key in a config file).
+    values: Vec<(String, String, &'static str)>,
     /// How the top node is named in evidence: the first input's name.
     root: String,
 }
@@ -410,6 +423,8 @@ impl Walker {
             modes: None,
             pending: None,
             ranges: Vec::new(),
+            relaid: false,
+            values: Vec::new(),
         });
         self.units.last_mut().expect("just pushed")
     }
@@ -739,6 +754,19 @@ impl Walker {
             return;
         }
         let lines = parse_unified(u);
+        if let Some(n) = classify::renumbered(&lines) {
+            let ex = lines.pairs.first().map(|(x, y)| excerpt(x, y)).unwrap_or_default();
+            let u = self.push(
+                at,
+                path,
+                Part::Content,
+                FILE_ORDER,
+                "text",
+                format!("{path}: the same {n} entries at other addresses, laid out in another order, {ex}"),
+            );
+            u.relaid = true;
+            return;
+        }
         if let Some(order) = reordered(&lines) {
             let ex = lines.pairs.first().map(|(x, y)| excerpt(x, y)).unwrap_or_default();
             self.push(
@@ -752,6 +780,7 @@ impl Walker {
             return;
         }
         let mut found: Vec<(&'static str, String)> = Vec::new();
+        let mut content_values: Vec<(String, String)> = Vec::new();
         for (a, b) in lines.pairs.iter().take(256) {
             // Every kind of change on the line (a build-info line can hold a host and a date).
             let kinds = if name == "(notes)" && a.contains("NT_GNU_BUILD_ID") {
@@ -761,6 +790,12 @@ impl Walker {
             };
             let cause = kinds.first().copied().unwrap_or(CONTENT);
             let ev = format!("{path}: {}", excerpt(a, b));
+            if let Some((x, y)) = classify::changed_value(a, b) {
+                match kinds.first() {
+                    Some(k) => self.values.push((x, y, k)),
+                    None => content_values.push((x, y)),
+                }
+            }
             // A line that names a digest (md5sums, RECORD, SHA256SUMS, .buildinfo): derived when
             // the new value is the digest of content that changed, checked after the walk.
             if let Some(p) = (cause != BUILD_ID)
@@ -785,7 +820,13 @@ impl Walker {
             found.push((CONTENT, format!("{path}: content differs")));
         }
         let first = self.units.len();
+        let whole = lines.removed.is_empty() && lines.added.is_empty();
         self.content_units(at, path, found, "text");
+        if whole {
+            if let Some(u) = self.units[first..].iter_mut().find(|u| u.cause == CONTENT) {
+                u.values = content_values;
+            }
+        }
         // Text that a container's decoder wrote (a pyc's code listing, a catalog's header):
         // the container's own fix when it has one.
         for u in &mut self.units[first..] {
@@ -1011,6 +1052,50 @@ impl Walker {
                 seen.push(cause);
                 let c = if cause == BUILD_ID { "elf" } else { ctx };
                 self.push(at, path, Part::Content, cause, c, ev);
+            }
+        }
+    }
+}
+
+/// Content units whose every changed value was seen changed the same way where it was
+/// classified take that cause.
+fn link_values(units: &mut [Unit], values: &[(String, String, &'static str)]) {
+    for u in units
+        .iter_mut()
+        .filter(|u| u.cause == CONTENT && !u.derived && !u.values.is_empty())
+    {
+        let cause_of = |x: &str, y: &str| values.iter().find(|v| v.0 == x && v.1 == y).map(|v| v.2);
+        let causes: Vec<Option<&'static str>> = u.values.iter().map(|(x, y)| cause_of(x, y)).collect();
+        if let Some(Some(c)) = causes.first() {
+            if causes.iter().all(|k| *k == Some(*c)) {
+                u.cause = c;
+                u.evidence.push_str(" (the same value changed where it is named)");
+            }
+        }
+    }
+}
+
+/// Within a file whose entries were laid out in another order (functions at other addresses):
+/// its other changed content is code and tables moved with them, not changes of their own.
+fn link_relaid(units: &mut [Unit]) {
+    let files: Vec<(Vec<usize>, String)> = units
+        .iter()
+        .filter(|u| u.relaid && !u.node.is_empty())
+        .map(|u| (u.node[..u.node.len() - 1].to_vec(), u.path.clone()))
+        .collect();
+    for (file, from) in files {
+        for u in units.iter_mut() {
+            let inside = u.node.len() > file.len() && u.node.starts_with(&file);
+            if inside
+                && !u.relaid
+                && !u.derived
+                && u.part == Part::Content
+                && (u.cause == CONTENT || u.cause == FILE_ORDER)
+            {
+                u.derived = true;
+                u.cause = OFFSET_SHIFT;
+                u.root = Some(FILE_ORDER);
+                u.derived_from = Some(from.clone());
             }
         }
     }

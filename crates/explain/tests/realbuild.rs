@@ -42,6 +42,13 @@ const HELDOUT3_SINGLE_MIN: f64 = 0.79;
 const HELDOUT3_TWO_MIN: f64 = 0.33;
 const HELDOUT3_NO_CONTENT_FALSE_POSITIVES: bool = false;
 const HELDOUT_NO_CONTENT_FALSE_POSITIVES: bool = false;
+// The fourth and fifth held-out halves, each written without reading the explainer and scored
+// once (accuracy.sh heldout4 --lock, sources 93561ce2…: 28/34 and 5/6; heldout5, sources
+// 7b6d81a6…: 27/34 and 5/6), kept as floors; below the bars, so they are spent too.
+const HELDOUT4_SINGLE_MIN: f64 = 0.79;
+const HELDOUT4_TWO_MIN: f64 = 0.66;
+const HELDOUT5_SINGLE_MIN: f64 = 0.76;
+const HELDOUT5_TWO_MIN: f64 = 0.66;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
@@ -244,6 +251,16 @@ fn heldout3_half() {
         HELDOUT3_TWO_MIN,
         HELDOUT3_NO_CONTENT_FALSE_POSITIVES,
     );
+}
+
+#[test]
+fn heldout4_half() {
+    check("heldout4", HELDOUT4_SINGLE_MIN, HELDOUT4_TWO_MIN, false);
+}
+
+#[test]
+fn heldout5_half() {
+    check("heldout5", HELDOUT5_SINGLE_MIN, HELDOUT5_TWO_MIN, false);
 }
 
 #[test]

@@ -716,8 +716,16 @@ fn entry_fields(e: &Entry, counts: &mut NoteCounter, notes: &mut Vec<String>) ->
         };
         f.push(Field::new("compression-option", Value::Text(option.into())));
     }
-    if e.internal != 0 {
-        f.push(Field::new("internal-attributes", Value::Int(i64::from(e.internal))));
+    // Bit 0 of the internal attributes: the writer guessed the data is text. A guess from the
+    // content, so it changes with it.
+    if e.internal & 1 != 0 {
+        f.push(Field::new("content-type", Value::Text("text".into())));
+    }
+    if e.internal & !1 != 0 {
+        f.push(Field::new(
+            "internal-attributes",
+            Value::Int(i64::from(e.internal & !1)),
+        ));
     }
     if !e.extra.is_empty() {
         f.push(Field::new("extra", Value::Hex(e.extra.clone())));
