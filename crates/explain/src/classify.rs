@@ -354,20 +354,9 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         }
         // The words and the numbers of the date around them (day, year, time), and a zone the
         // locale's format adds.
-        let mut out: Vec<Range<usize>> = v.iter().map(|(r, _)| r.clone()).collect();
+        let mut out = date_spans(v, s);
         out.extend(p.time.find_iter(s).map(|m| m.range()));
         out.extend(zone_spans(&p.zone, s));
-        let mut digits: Option<usize> = None;
-        for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
-            match (c.is_ascii_digit(), digits) {
-                (true, None) => digits = Some(i),
-                (false, Some(st)) => {
-                    out.push(st..i);
-                    digits = None;
-                }
-                _ => {}
-            }
-        }
         out
     };
     // The build user: root on one side, a user name alone on the other (whoami in a header).
@@ -397,7 +386,12 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         ),
         (LOCALE, locale_words(&lang_a, a), locale_words(&lang_b, b)),
         (TIMEZONE, zone_spans(&p.zone, a), zone_spans(&p.zone, b)),
-        (TIMESTAMP, spans(&p.time, a), spans(&p.time, b)),
+        // A date in any language: its words and, beside them, its numbers.
+        (
+            TIMESTAMP,
+            with(spans(&p.time, a), date_spans(&lang_a, a)),
+            with(spans(&p.time, b), date_spans(&lang_b, b)),
+        ),
         (
             RANDOMNESS,
             with(randoms(a), short_random(a, b)),
@@ -464,9 +458,28 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
             .collect()
     };
     let dated = p.time.is_match(a) && p.time.is_match(b);
+    // The same date with its parts in another order (05/30/2025 and 30/05/2025).
+    let date_parts = |s: &str| -> (String, Vec<String>) {
+        let mut parts: Vec<String> = s
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        parts.sort();
+        (
+            s.chars()
+                .filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | '/' | '-'))
+                .collect(),
+            parts,
+        )
+    };
+    // Digits grouped by threes with a space or any other mark, against none.
+    static GROUPED: OnceLock<Regex> = OnceLock::new();
+    let grouped =
+        GROUPED.get_or_init(|| Regex::new(r"\d{1,3}(?:[ .,'\u{a0}\u{202f}]\d{3})+").expect("grouping pattern"));
     if numbers(a) == numbers(b)
-        || (digits(a) == digits(b) && (localized(a) || localized(b)))
-        || (dated && date_digits(a) == date_digits(b))
+        || (digits(a) == digits(b) && (localized(a) || localized(b) || grouped.is_match(a) != grouped.is_match(b)))
+        || (dated && (date_digits(a) == date_digits(b) || date_parts(a) == date_parts(b)))
     {
         return Some(vec![LOCALE]);
     }
@@ -520,7 +533,12 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
 /// differ before it: their ranges in each.
 fn same_file_paths(path: &Regex, a: &str, b: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
     // Not the path of a URL ("https://host/dir/"): hosts are not build directories.
-    let local = |s: &str, m: &regex::Match| !s[..m.start()].ends_with(':') && !s[..m.start()].ends_with(":/");
+    // Not the path of a URL, and not a date written with slashes ("05/30/2025").
+    let local = |s: &str, m: &regex::Match| {
+        !s[..m.start()].ends_with(':')
+            && !s[..m.start()].ends_with(":/")
+            && m.as_str().chars().any(|c| c.is_alphabetic())
+    };
     let pa: Vec<regex::Match> = path.find_iter(a).filter(|m| local(a, m)).collect();
     let pb: Vec<regex::Match> = path.find_iter(b).filter(|m| local(b, m)).collect();
     let file = |m: &regex::Match| {
@@ -605,6 +623,26 @@ const ACCOUNTS: &[&str] = &[
     "portage",
     "nixbld",
 ];
+
+/// The date words of `s` (found by [`date_words`]) and, when there are any, its numbers.
+fn date_spans(words: &[(Range<usize>, u128)], s: &str) -> Vec<Range<usize>> {
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<Range<usize>> = words.iter().map(|x| x.0.clone()).collect();
+    let mut digits: Option<usize> = None;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        match (c.is_ascii_digit(), digits) {
+            (true, None) => digits = Some(i),
+            (false, Some(st)) => {
+                out.push(st..i);
+                digits = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// The words of `s` that are build accounts ([`ACCOUNTS`]): one replaced by another is the user
 /// a build ran as ("owner: daemon" and "owner: backup").
@@ -1636,6 +1674,30 @@ mod probes {
                 "hostname",
                 "Live 2.0 - node-a7 - Mon Mar  3 09:05:00 2025",
                 "Live 2.0 - desk-pc - Mon Mar  3 09:05:00 2025",
+            ),
+            ("user-group", "built by backup@node-3", "built by root@node-3"),
+            ("hostname", "built by root@node-3", "built by root@desk-7"),
+            (
+                "locale",
+                "Built: Fri May 30 12:00:00 2025",
+                "Built: ven 30 mag 2025, 12:00:00",
+            ),
+            (
+                "locale",
+                "Built: Fri May 30 12:00:00 2025",
+                "Built: sex 30 mai 2025 12:00:00",
+            ),
+            ("locale", "Built: 05/30/2025", "Built: 30/05/2025"),
+            ("locale", "size 1234567 bytes", "size 1 234 567 bytes"),
+            (
+                "timestamp",
+                "Built: ven 30 mag 2025, 12:00:00",
+                "Built: sab 31 mag 2025, 09:10:00",
+            ),
+            (
+                "timezone",
+                "Built: 2025-05-30 12:00:00 -0300",
+                "Built: 2025-05-30 17:00:00 +0200",
             ),
             ("content", "color: red", "color: blue"),
             ("content", "timeout = 30", "timeout = 60"),
