@@ -83,7 +83,7 @@ fn patterns() -> &'static Patterns {
             .expect("version pattern"),
             version3: Regex::new(r"(?:^|[^0-9.])(\d+\.\d+\.\d+(?:[-+~][0-9A-Za-z.+~-]*[0-9A-Za-z])?)\b").expect("version pattern"),
             host: Regex::new(
-                r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|built on|build host|machine)\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)|\bLinux\s+([a-z0-9][a-z0-9.-]*)\s+\d+\.\d+"#,
+                r#"(?i)\b[a-z_][a-z0-9_-]*@([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*)|(?:\b|_)(?:host(?:name)?|node(?:name)?|machine|(?:built|build|compiled|mastered|assembled|generated|packaged|signed)[ _-]?(?:on|host|machine))\s*[:=]?\s*["']?([a-z0-9][a-z0-9.-]*)|\bLinux\s+([a-z0-9][a-z0-9.-]*)\s+\d+\.\d+"#,
             )
             .expect("host pattern"),
             // A host-shaped name: labels of letters and digits joined by '-' or '.', with a
@@ -524,6 +524,23 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     {
         found.push(TIMEZONE);
     }
+    // A date in another language whose day, month or year also changed: a later build too.
+    let changed_numbers = |s: &str, side: usize| -> Vec<u64> {
+        let changed: Vec<Range<usize>> = regions
+            .iter()
+            .map(|r| if side == 0 { r.0.clone() } else { r.1.clone() })
+            .collect();
+        let mut v: Vec<u64> = date_numbers(s)
+            .into_iter()
+            .filter(|(r, _)| changed.iter().any(|c| c.start < r.end && r.start < c.end))
+            .map(|x| x.1)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    if found.contains(&LOCALE) && !found.contains(&TIMESTAMP) && changed_numbers(a, 0) != changed_numbers(b, 1) {
+        found.push(TIMESTAMP);
+    }
     // In priority order.
     let kinds: Vec<&'static str> = classes.iter().map(|c| c.0).filter(|c| found.contains(c)).collect();
     (!kinds.is_empty()).then_some(kinds)
@@ -624,6 +641,34 @@ const ACCOUNTS: &[&str] = &[
     "nixbld",
 ];
 
+/// The numbers of `s` outside its times of day and words ("node-2"), with their places: a
+/// date's day, month and year in whatever order its format writes them.
+fn date_numbers(s: &str) -> Vec<(Range<usize>, u64)> {
+    let bytes = s.as_bytes();
+    // Not part of a word ("node-2") or a clock.
+    let joins = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b':');
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let before = start.checked_sub(1).map(|k| bytes[k]);
+        let after = bytes.get(i).copied();
+        if !before.is_some_and(joins) && !after.is_some_and(joins) {
+            if let Ok(n) = s[start..i].parse() {
+                out.push((start..i, n));
+            }
+        }
+    }
+    out
+}
+
 /// The date words of `s` (found by [`date_words`]) and, when there are any, its numbers.
 fn date_spans(words: &[(Range<usize>, u128)], s: &str) -> Vec<Range<usize>> {
     if words.is_empty() {
@@ -701,7 +746,10 @@ fn same_moment_elsewhere(a: &str, b: &str) -> bool {
 /// prints the zone whatever its name.
 fn zone_spans(known: &Regex, s: &str) -> Vec<Range<usize>> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let after_clock = RE.get_or_init(|| Regex::new(r"\d:\d\d(?::\d\d)? ?([A-Z]{2,5})\b").expect("zone name pattern"));
+    // After a clock or an offset, bare or in parentheses ("12:00:00+0000 (UTC)").
+    let after_clock = RE.get_or_init(|| {
+        Regex::new(r"(?:\d:\d\d(?::\d\d)?|[+-]\d\d:?\d\d) ?\(?([A-Z]{2,5})\b").expect("zone name pattern")
+    });
     let mut out: Vec<Range<usize>> = known.find_iter(s).map(|m| m.range()).collect();
     for c in after_clock.captures_iter(s) {
         if let Some(m) = c.get(1) {
@@ -1113,6 +1161,11 @@ pub fn renumbered(c: &LineChanges) -> Option<usize> {
     }
     let names = |v: &[(u64, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
     (names(&by_addr[0]) != names(&by_addr[1])).then_some(c.pairs.len())
+}
+
+/// Whether a format name is a compressor's (the words the compression class reads).
+pub fn is_compressor(format: &str) -> bool {
+    patterns().compress.is_match(format)
 }
 
 /// The changed value of two strings: from the first changed token to the last, trimmed to
@@ -1628,9 +1681,16 @@ mod probes {
             ),
             ("timezone", "stamp=2025-05-30 12:00", "stamp=2025-05-30 08:00"),
             ("timezone", "TZ offset -0500", "TZ offset +0900"),
+            (
+                "timezone",
+                "at 2021-02-03T04:05:06+0000 (UTC)",
+                "at 2021-02-03T14:35:06+1030 (ACDT)",
+            ),
             ("timezone", "STAMP \"202403011200\"", "STAMP \"202403010830\""),
             ("hostname", "Built on host1.example.com", "Built on ci-42.example.com"),
             ("hostname", "BUILD_HOST=alpha", "BUILD_HOST=omega"),
+            ("hostname", "Built-On: wren", "Built-On: gull-9.ci.example"),
+            ("hostname", "image mastered on pine", "image mastered on cedar-ci-4"),
             (
                 "hostname",
                 "Linux buildbox 6.1.0-18-amd64 #1 SMP",

@@ -118,6 +118,9 @@ struct Unit {
     /// For a content unit: the one changed value of each line or string it stands for, as
     /// (old, new), when each had one (see `link_values`).
     values: Vec<(String, String)>,
+    /// A cause read from bytes alone that holds only when another unit shows it too (a number
+    /// that reads as a build time, when a build time changed elsewhere); else content.
+    unconfirmed: bool,
 }
 
 /// The explanation of one comparison.
@@ -151,12 +154,14 @@ pub fn explain(d: &Difference, cfg: &Config) -> Explanation {
     };
     w.node(d, &mut Vec::new(), &mut Vec::new(), "", None);
     link_values(&mut w.units, &w.values);
+    confirm(&mut w.units);
     let mut units = w.units;
     let all = nodes(d);
     checks::digests(d, &all, &mut units);
     checks::shifts(&all, &mut units);
     link_elf(&mut units);
     link_relaid(&mut units);
+    link_opaque(&all, &mut units);
     link_derived(d, &mut units);
     checks::versions(&mut units);
     if units.iter().all(|u| u.derived) {
@@ -425,6 +430,7 @@ impl Walker {
             ranges: Vec::new(),
             relaid: false,
             values: Vec::new(),
+            unconfirmed: false,
         });
         self.units.last_mut().expect("just pushed")
     }
@@ -852,6 +858,7 @@ impl Walker {
                 );
                 let u = self.push(at, path, Part::Content, TIMESTAMP, ctx, ev);
                 u.ranges = (0..d.byte_ranges.len()).collect();
+                u.unconfirmed = true;
                 return;
             }
         }
@@ -981,6 +988,7 @@ impl Walker {
             .filter(|&k| !covered(&d.byte_ranges[k]))
             .collect();
         let mut found: Vec<(&'static str, String)> = Vec::new();
+        let mut content_values: Vec<(String, String)> = Vec::new();
         let reorder = table.reorder.as_ref().map(|r| r.0);
         if let Some((cause, xs, ys)) = &table.reorder {
             found.push((
@@ -992,9 +1000,41 @@ impl Walker {
                 ),
             ));
         } else {
+            // Strings on both sides only moved (a table whose order changed with its entries):
+            // the ones that really changed are the rest, paired in order.
+            let mut others: Vec<&str> = added.clone();
+            let removed: Vec<&str> = removed
+                .iter()
+                .filter(|x| match others.iter().position(|y| y == *x) {
+                    Some(k) => {
+                        others.remove(k);
+                        false
+                    }
+                    None => true,
+                })
+                .copied()
+                .collect();
+            let mut gone: Vec<&str> = table.removed.clone();
+            let added: Vec<&str> = added
+                .iter()
+                .filter(|x| match gone.iter().position(|y| y == *x) {
+                    Some(k) => {
+                        gone.remove(k);
+                        false
+                    }
+                    None => true,
+                })
+                .copied()
+                .collect();
             for (a, b) in removed.iter().zip(added.iter()) {
                 let kinds = classify::classify_all(a, b, &self.known);
                 let ev = format!("{path}: string {}", excerpt(a, b));
+                if let Some((x, y)) = classify::changed_value(a, b) {
+                    match kinds.first() {
+                        Some(k) => self.values.push((x, y, k)),
+                        None => content_values.push((x, y)),
+                    }
+                }
                 if kinds.is_empty() {
                     found.push((CONTENT, ev));
                 } else {
@@ -1010,12 +1050,26 @@ impl Walker {
                 found.push((CONTENT, format!("{path}: string added: {b:?}")));
             }
         }
+        // Strings that changed length, each of a known kind, move whatever follows them.
+        let grew = added.iter().map(|x| x.len()).sum::<usize>() != removed.iter().map(|x| x.len()).sum::<usize>();
+        let moved_by = (grew && found.iter().all(|f| f.0 != CONTENT))
+            .then(|| found.first().map(|f| f.0))
+            .flatten();
+        let first_change =
+            |v: &[(u64, String)], changed: &[&str]| v.iter().find(|x| changed.contains(&x.1.as_str())).map(|x| x.0);
+        let first = first_change(sa, removed)
+            .or_else(|| first_change(sb, added))
+            .unwrap_or(0);
         let mut seen: Vec<&'static str> = Vec::new();
+        let units_before = self.units.len();
         for (cause, ev) in found {
             if !seen.contains(&cause) {
                 seen.push(cause);
                 self.push(at, path, Part::Content, cause, ctx, ev);
             }
+        }
+        if let Some(u) = self.units[units_before..].iter_mut().find(|u| u.cause == CONTENT) {
+            u.values = content_values;
         }
         if !rest.is_empty() {
             let n = rest.len();
@@ -1038,6 +1092,16 @@ impl Walker {
                 u.cause = OFFSET_SHIFT;
                 u.root = Some(order);
                 u.derived_from = Some(path.to_string());
+            } else if let Some(cause) = moved_by.filter(|_| u.ranges.iter().all(|&k| d.byte_ranges[k].offset >= first))
+            {
+                u.derived = true;
+                u.cause = OFFSET_SHIFT;
+                u.root = Some(cause);
+                u.derived_from = Some(path.to_string());
+                u.evidence = format!(
+                    "{path}: {n} later changed byte range{}, moved by the string that changed length",
+                    if n == 1 { "" } else { "s" }
+                );
             }
         }
         true
@@ -1057,6 +1121,18 @@ impl Walker {
     }
 }
 
+/// Causes read from bytes alone stand when another unit shows the same cause; else they are
+/// content.
+fn confirm(units: &mut [Unit]) {
+    let shown: Vec<&'static str> = units.iter().filter(|u| !u.unconfirmed).map(|u| u.cause).collect();
+    for u in units.iter_mut().filter(|u| u.unconfirmed) {
+        if !shown.contains(&u.cause) {
+            u.cause = CONTENT;
+            u.evidence = format!("{}: {} changed byte ranges", u.path, u.ranges.len());
+        }
+    }
+}
+
 /// Content units whose every changed value was seen changed the same way where it was
 /// classified take that cause.
 fn link_values(units: &mut [Unit], values: &[(String, String, &'static str)]) {
@@ -1071,6 +1147,43 @@ fn link_values(units: &mut [Unit], values: &[(String, String, &'static str)]) {
                 u.cause = c;
                 u.evidence.push_str(" (the same value changed where it is named)");
             }
+        }
+    }
+}
+
+/// Compressed sections of a file (a compiler's intermediate code) whose decompressed bytes
+/// changed with nothing readable in them, in a file that changed for a cause of its own (its
+/// build path, its time): that data was written from the same inputs, so it follows from that
+/// cause. Not checked byte by byte: the data is opaque.
+fn link_opaque(all: &[Node], units: &mut [Unit]) {
+    let index: HashMap<&[usize], usize> = all.iter().enumerate().map(|(k, n)| (n.0.as_slice(), k)).collect();
+    let opaque = |u: &Unit| {
+        index.get(u.node.as_slice()).is_some_and(|&k| {
+            let d = all[k].2;
+            d.kind.as_deref() == Some("section")
+                && d.format.as_deref().is_some_and(classify::is_compressor)
+                && d.details.is_empty()
+        })
+    };
+    let causes: Vec<(Vec<usize>, &'static str, String)> = units
+        .iter()
+        .filter(|u| !u.derived && !u.node.is_empty() && !is_real(u.cause) && u.part == Part::Content)
+        .map(|u| (u.node[..u.node.len() - 1].to_vec(), u.cause, u.path.clone()))
+        .collect();
+    for u in units.iter_mut() {
+        if u.derived || u.cause != CONTENT || u.node.is_empty() || !opaque(u) {
+            continue;
+        }
+        let file = &u.node[..u.node.len() - 1];
+        if let Some((_, cause, from)) = causes.iter().find(|c| c.0 == file) {
+            u.derived = true;
+            u.cause = OFFSET_SHIFT;
+            u.root = Some(cause);
+            u.derived_from = Some(from.clone());
+            u.evidence = format!(
+                "{}: compressed data written from the same inputs (not checked: opaque)",
+                u.path
+            );
         }
     }
 }

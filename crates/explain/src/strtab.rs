@@ -78,6 +78,11 @@ pub fn diff(st: &[Vec<(u64, String)>; 2]) -> TableDiff<'_> {
         i = x.end;
         j = y.end;
     }
+    // A string replaced by another (a path that changed): a pointer at it now points at the
+    // replacement, in order.
+    for (&i, &j) in ia.iter().zip(&ib) {
+        add(st[1][j].0 as i64 - st[0][i].0 as i64);
+    }
     // Strings that changed place: each one's move to where it is now.
     let mut place: HashMap<&str, u64> = HashMap::new();
     for &k in &ib {
