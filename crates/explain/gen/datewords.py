@@ -8,7 +8,8 @@ Run on Debian with the locales package installed (the sources are /usr/share/i18
     python3 crates/explain/gen/datewords.py > crates/explain/src/datewords.rs
 
 Words are lower-cased and split at what is not a letter ("janv." gives "janv", "1月" gives
-"月"). Latin words shorter than three letters are left out: too many of them are ordinary words.
+"月"). Latin words of one letter are left out; the explainer takes one of two letters only beside a
+longer date word of the same language.
 """
 import re
 import sys
@@ -60,8 +61,7 @@ def words(body):
                 if parts[0] in FORMATS:
                     value = re.sub(r"%[-_0^#]?[0-9]*[EO]?[A-Za-z%+]", " ", value)
                 for w in re.findall(r"[^\W\d_]+", value.lower()):
-                    latin_like = all(ord(ch) < 0x0370 for ch in w)
-                    if latin_like and len(w) < 3:
+                    if len(w) < 2 and all(ord(ch) < 0x0370 for ch in w):
                         continue
                     out.append(w)
     return out

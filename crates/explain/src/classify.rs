@@ -103,7 +103,7 @@ fn patterns() -> &'static Patterns {
                 .expect("compression pattern"),
             // Who built it: "compiled by alice", BUILD_USER = "bob", "Packager: carol".
             user: Regex::new(
-                r#"(?i)(?:\b|_)(?:compiled by|built by|build(?:ing)?[ _-]?user|user(?:name)?|login|packager|logname)\s*[:=]?\s*["'(]?([a-z_][a-z0-9_.-]*)"#,
+                r#"(?i)(?:\b|_)(?:compiled by|built by|build(?:ing)?[ _-]?user|user(?:name)?|login|packager|logname)\s*[:=]?\s*["'(]?([a-z_][a-z0-9_.-]*)|\b[ug]id[ =:]*(\d+)"#,
             )
             .expect("user pattern"),
         }
@@ -477,8 +477,11 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     static GROUPED: OnceLock<Regex> = OnceLock::new();
     let grouped =
         GROUPED.get_or_init(|| Regex::new(r"\d{1,3}(?:[ .,'\u{a0}\u{202f}]\d{3})+").expect("grouping pattern"));
+    // Columns padded to another width around the numbers are the same text.
+    let squeeze = |s: &str| s.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
+    let (sa, sb) = (squeeze(a), squeeze(b));
     if numbers(a) == numbers(b)
-        || (digits(a) == digits(b) && (localized(a) || localized(b) || grouped.is_match(a) != grouped.is_match(b)))
+        || (digits(&sa) == digits(&sb) && (localized(a) || localized(b) || grouped.is_match(a) != grouped.is_match(b)))
         || (dated && (date_digits(a) == date_digits(b) || date_parts(a) == date_parts(b)))
     {
         return Some(vec![LOCALE]);
@@ -525,17 +528,38 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
         found.push(TIMEZONE);
     }
     // A date in another language whose day, month or year also changed: a later build too.
+    // A time written with dots on one side ("06.00.00") is the other side's clock.
+    let clocks_of = |s: &str| -> Vec<String> {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        let re = RE.get_or_init(|| Regex::new(r"\b(\d{1,2})[:.](\d{2})[:.](\d{2})\b").expect("clock pattern"));
+        re.captures_iter(s)
+            .map(|c| format!("{}{}{}", &c[1], &c[2], &c[3]))
+            .collect()
+    };
+    let (ca, cb) = (clocks_of(a), clocks_of(b));
     let changed_numbers = |s: &str, side: usize| -> Vec<u64> {
         let changed: Vec<Range<usize>> = regions
             .iter()
             .map(|r| if side == 0 { r.0.clone() } else { r.1.clone() })
             .collect();
-        let mut v: Vec<u64> = date_numbers(s)
+        let other = if side == 0 { &cb } else { &ca };
+        let mut masked = s.to_string();
+        static DOTTED: OnceLock<Regex> = OnceLock::new();
+        let dotted = DOTTED.get_or_init(|| Regex::new(r"\b(\d{1,2})\.(\d{2})\.(\d{2})\b").expect("clock pattern"));
+        for c in dotted.captures_iter(s) {
+            if other.contains(&format!("{}{}{}", &c[1], &c[2], &c[3])) {
+                let r = c.get(0).map_or(0..0, |m| m.range());
+                masked.replace_range(r.clone(), &" ".repeat(r.len()));
+            }
+        }
+        // A year of two digits is the same year as four.
+        let mut v: Vec<u64> = date_numbers(&masked)
             .into_iter()
             .filter(|(r, _)| changed.iter().any(|c| c.start < r.end && r.start < c.end))
-            .map(|x| x.1)
+            .map(|x| if x.1 >= 1900 { x.1 % 100 } else { x.1 })
             .collect();
         v.sort_unstable();
+        v.dedup();
         v
     };
     if found.contains(&LOCALE) && !found.contains(&TIMESTAMP) && changed_numbers(a, 0) != changed_numbers(b, 1) {
@@ -718,12 +742,28 @@ fn date_words(s: &str) -> Vec<(Range<usize>, u128)> {
             continue;
         }
         if let Some(st) = start.take() {
-            let langs = date_word_languages(&s[st..i].to_lowercase());
+            let word = s[st..i].to_lowercase();
+            let mut langs = date_word_languages(&word);
+            // A month with a case ending ("toukokuuta", Finnish for "of May").
+            if langs == 0 && word.chars().count() > 5 {
+                let cs: Vec<char> = word.chars().collect();
+                langs = (1..=3)
+                    .filter(|k| cs.len() - k >= 5)
+                    .map(|k| date_word_languages(&cs[..cs.len() - k].iter().collect::<String>()))
+                    .find(|&l| l != 0)
+                    .unwrap_or(0);
+            }
             if langs != 0 {
                 out.push((st..i, langs));
             }
         }
     }
+    // A word of two letters ("pe", "ma") only beside a longer date word of its language.
+    let long: u128 = out
+        .iter()
+        .filter(|(r, _)| s[r.clone()].chars().count() > 2)
+        .fold(0, |m, x| m | x.1);
+    out.retain(|(r, l)| s[r.clone()].chars().count() > 2 || l & long != 0);
     out
 }
 
@@ -1161,6 +1201,17 @@ pub fn renumbered(c: &LineChanges) -> Option<usize> {
     }
     let names = |v: &[(u64, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
     (names(&by_addr[0]) != names(&by_addr[1])).then_some(c.pairs.len())
+}
+
+/// Whether a symbol's name says it holds a random value ("session_salt", "g_nonce", "iv").
+pub fn names_random(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "salt" | "seed" | "nonce" | "token" | "uuid" | "guid" | "random" | "rand" | "secret" | "iv" | "key"
+        )
+    })
 }
 
 /// Whether a format name is a compressor's (the words the compression class reads).
@@ -1703,6 +1754,13 @@ mod probes {
             ("user-group", "Compiled by alice on 2025", "Compiled by bob on 2025"),
             ("user-group", "BUILD_USER = \"root\"", "BUILD_USER = \"lp\""),
             ("user-group", "owner: daemon", "owner: backup"),
+            ("user-group", "made by: irc (uid 39)", "made by: list (uid 38)"),
+            ("locale", "Total     1234567.25", "Total  1\u{202f}234\u{202f}567,25"),
+            (
+                "locale",
+                "on Tue Mar  4 10:00:00 2025",
+                "on ti 4. maaliskuuta 2025 10.00.00",
+            ),
             ("locale", "total 1,234.56", "total 1.234,56"),
             ("locale", "pi=3.14", "pi=3,14"),
             ("locale", "Friday, May 30, 2025", "venerdì 30 maggio 2025"),

@@ -118,6 +118,9 @@ struct Unit {
     /// For a content unit: the one changed value of each line or string it stands for, as
     /// (old, new), when each had one (see `link_values`).
     values: Vec<(String, String)>,
+    /// For a content unit of a few changed bytes: each range's bytes on both sides (see
+    /// `link_bytes`).
+    bytes: Vec<(Vec<u8>, Vec<u8>)>,
     /// A cause read from bytes alone that holds only when another unit shows it too (a number
     /// that reads as a build time, when a build time changed elsewhere); else content.
     unconfirmed: bool,
@@ -150,11 +153,13 @@ pub fn explain(d: &Difference, cfg: &Config) -> Explanation {
         known,
         units: Vec::new(),
         values: Vec::new(),
+        bytes: Vec::new(),
         root: d.source1.clone(),
     };
     w.node(d, &mut Vec::new(), &mut Vec::new(), "", None);
-    link_values(&mut w.units, &w.values);
     confirm(&mut w.units);
+    link_values(&mut w.units, &w.values);
+    link_bytes(&mut w.units, &w.bytes);
     let mut units = w.units;
     let all = nodes(d);
     checks::digests(d, &all, &mut units);
@@ -321,6 +326,9 @@ struct Walker {
     /// where nothing names it, is the same cause (a host name in /etc/hostname and after an
     /// unknown key in a config file).
     values: Vec<(String, String, &'static str)>,
+    /// The same for changed bytes (old, new, cause): a value compiled into two places (a salt
+    /// in a table and an instruction that uses its first byte).
+    bytes: Vec<(Vec<u8>, Vec<u8>, &'static str)>,
     /// How the top node is named in evidence: the first input's name.
     root: String,
 }
@@ -431,6 +439,7 @@ impl Walker {
             relaid: false,
             values: Vec::new(),
             unconfirmed: false,
+            bytes: Vec::new(),
         });
         self.units.last_mut().expect("just pushed")
     }
@@ -856,15 +865,33 @@ impl Walker {
                     format_time(y),
                     human_delta(y - x)
                 );
+                let bytes = checks::range_bytes(u, &d.byte_ranges);
                 let u = self.push(at, path, Part::Content, TIMESTAMP, ctx, ev);
                 u.ranges = (0..d.byte_ranges.len()).collect();
                 u.unconfirmed = true;
+                u.bytes = bytes;
                 return;
             }
         }
-        // Random bytes throughout on both sides: a key or a seed the build generated.
-        if checks::random_bytes(u, d) {
-            let ev = format!("{path}: random bytes on both sides ({} bytes)", d.size1.unwrap_or(0));
+        // Random bytes throughout on both sides: a key or a seed the build generated. Or bytes
+        // of a symbol named for one ("session_salt", "build_nonce").
+        let symbols: Vec<&str> = d
+            .comments
+            .iter()
+            .filter_map(|c| c.strip_prefix("changed bytes are in "))
+            .flat_map(|l| l.split(", "))
+            .map(|x| x.split('+').next().unwrap_or(x).trim())
+            .collect();
+        let named_random = !symbols.is_empty() && symbols.iter().all(|n| classify::names_random(n));
+        if checks::random_bytes(u, d) || named_random {
+            let ev = if named_random {
+                format!("{path}: the bytes of {} changed", symbols.join(", "))
+            } else {
+                format!("{path}: random bytes on both sides ({} bytes)", d.size1.unwrap_or(0))
+            };
+            for (x, y) in checks::range_bytes(u, &d.byte_ranges) {
+                self.bytes.push((x, y, RANDOMNESS));
+            }
             let u = self.push(at, path, Part::Content, RANDOMNESS, ctx, ev);
             u.ranges = (0..d.byte_ranges.len()).collect();
             return;
@@ -949,12 +976,19 @@ impl Walker {
         for (cause, _, k) in &found {
             ranges.entry(cause).or_default().push(*k);
         }
+        let small = d.byte_range_count == bytes.len()
+            && bytes
+                .iter()
+                .all(|(x, y)| x.len() == y.len() && !x.is_empty() && x.len() <= 8);
         for (cause, ev, _) in found {
             if !seen.contains(&cause) {
                 seen.push(cause);
                 let c = if cause == BUILD_ID { "elf" } else { ctx };
                 let u = self.push(at, path, Part::Content, cause, c, ev);
                 u.ranges = ranges.remove(cause).unwrap_or_default();
+                if cause == CONTENT && small {
+                    u.bytes = bytes.clone();
+                }
             }
         }
     }
@@ -1116,6 +1150,31 @@ impl Walker {
                 seen.push(cause);
                 let c = if cause == BUILD_ID { "elf" } else { ctx };
                 self.push(at, path, Part::Content, cause, c, ev);
+            }
+        }
+    }
+}
+
+/// Content units of a few changed bytes that are a piece of bytes changed for a known cause, at
+/// the same place in both (a byte of a random salt the compiler put into an instruction), take
+/// that cause.
+fn link_bytes(units: &mut [Unit], known: &[(Vec<u8>, Vec<u8>, &'static str)]) {
+    let piece = |x: &[u8], y: &[u8]| {
+        known.iter().find_map(|(a, b, c)| {
+            (0..=a.len().min(b.len()).saturating_sub(x.len()))
+                .any(|k| a[k..].starts_with(x) && b[k..].starts_with(y))
+                .then_some(*c)
+        })
+    };
+    for u in units
+        .iter_mut()
+        .filter(|u| u.cause == CONTENT && !u.derived && !u.bytes.is_empty())
+    {
+        let causes: Vec<Option<&'static str>> = u.bytes.iter().map(|(x, y)| piece(x, y)).collect();
+        if let Some(Some(c)) = causes.first() {
+            if causes.iter().all(|k| *k == Some(*c)) {
+                u.cause = c;
+                u.evidence.push_str(" (the same bytes changed where their cause shows)");
             }
         }
     }

@@ -49,6 +49,12 @@ const HELDOUT4_SINGLE_MIN: f64 = 0.79;
 const HELDOUT4_TWO_MIN: f64 = 0.66;
 const HELDOUT5_SINGLE_MIN: f64 = 0.76;
 const HELDOUT5_TWO_MIN: f64 = 0.66;
+// heldout6 (sources bfa7d6d0…: 29/34 and 3/6) and heldout7 (sources 52501883…: 31/34 and 5/6),
+// scored once each, spent the same way.
+const HELDOUT6_SINGLE_MIN: f64 = 0.82;
+const HELDOUT6_TWO_MIN: f64 = 0.33;
+const HELDOUT7_SINGLE_MIN: f64 = 0.88;
+const HELDOUT7_TWO_MIN: f64 = 0.66;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
@@ -261,6 +267,16 @@ fn heldout4_half() {
 #[test]
 fn heldout5_half() {
     check("heldout5", HELDOUT5_SINGLE_MIN, HELDOUT5_TWO_MIN, false);
+}
+
+#[test]
+fn heldout6_half() {
+    check("heldout6", HELDOUT6_SINGLE_MIN, HELDOUT6_TWO_MIN, false);
+}
+
+#[test]
+fn heldout7_half() {
+    check("heldout7", HELDOUT7_SINGLE_MIN, HELDOUT7_TWO_MIN, false);
 }
 
 #[test]
