@@ -821,7 +821,8 @@ for s in a b; do
     [ $s = b ] && o="faq changelog usage install"
     docs_tree "$shm/docs" "$o"
     pin_mtimes "$shm/docs" "$SDE"
-    (cd "$shm/docs" && TZ="$([ $s = a ] && echo UTC || echo Europe/Helsinki)" zip -q -r "$P/$s.zip" manual)
+    # -X: no extended time fields, whose access times zip's own reading moves (a real clock).
+    (cd "$shm/docs" && TZ="$([ $s = a ] && echo UTC || echo Europe/Helsinki)" zip -q -X -r "$P/$s.zip" manual)
 done
 label zip-tz-order timezone+file-order
 
