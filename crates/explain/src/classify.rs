@@ -477,6 +477,20 @@ fn classify_kinds(a: &str, b: &str, known: &Known) -> Option<Vec<&'static str>> 
     static GROUPED: OnceLock<Regex> = OnceLock::new();
     let grouped =
         GROUPED.get_or_init(|| Regex::new(r"\d{1,3}(?:[ .,'\u{a0}\u{202f}]\d{3})+").expect("grouping pattern"));
+    // Letters cased under a locale whose i has a dot or not (Turkish, Azeri: "LİSTEN" for
+    // "LISTEN", "tıtle" for "title").
+    let dotless = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                'İ' => 'I',
+                'ı' => 'i',
+                _ => c,
+            })
+            .collect()
+    };
+    if dotless(a) == dotless(b) {
+        return Some(vec![LOCALE]);
+    }
     // Columns padded to another width around the numbers are the same text.
     let squeeze = |s: &str| s.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
     let (sa, sb) = (squeeze(a), squeeze(b));
@@ -1093,6 +1107,85 @@ pub struct LineChanges {
     pub hunks: Vec<(Vec<String>, Vec<String>)>,
 }
 
+/// Lines that only moved: within a hunk, the lines that occur once on each side and come in
+/// another order (a sorted list of names under another collation, beside a changed date). The
+/// cause of that order and how many lines moved, and the changes without those lines (the rest
+/// paired again in order). `None` when no line moved.
+pub fn split_moves(c: &LineChanges) -> Option<((&'static str, usize), LineChanges)> {
+    use std::collections::HashMap;
+    let mut moved: Vec<String> = Vec::new();
+    let mut cause: Option<&'static str> = None;
+    for (x, y) in &c.hunks {
+        fn count(v: &[String]) -> HashMap<&str, usize> {
+            let mut m: HashMap<&str, usize> = HashMap::new();
+            v.iter().for_each(|l| *m.entry(l.as_str()).or_default() += 1);
+            m
+        }
+        let (cx, cy) = (count(x), count(y));
+        let once = |l: &str| cx.get(l) == Some(&1) && cy.get(l) == Some(&1) && !l.trim().is_empty();
+        let xs: Vec<String> = x.iter().filter(|l| once(l)).cloned().collect();
+        let ys: Vec<String> = y.iter().filter(|l| once(l)).cloned().collect();
+        if xs != ys {
+            let k = order_cause(&xs, &ys).unwrap_or(FILE_ORDER);
+            // Another language's collation anywhere decides: a plain reorder says less.
+            cause = Some(if cause == Some(LOCALE) { LOCALE } else { k });
+            let (px, py): (HashMap<&str, usize>, HashMap<&str, usize>) = (
+                xs.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect(),
+                ys.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect(),
+            );
+            // The lines whose neighbours changed: every line of the reordered span.
+            let first = xs.iter().zip(&ys).position(|(a, b)| a != b).unwrap_or(0);
+            let last = xs.len()
+                - xs.iter()
+                    .rev()
+                    .zip(ys.iter().rev())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+            moved.extend(
+                xs[first..last]
+                    .iter()
+                    .filter(|l| px.contains_key(l.as_str()) && py.contains_key(l.as_str()))
+                    .cloned(),
+            );
+        }
+    }
+    let cause = cause?;
+    let n = moved.len();
+    // The changed lines less the moved ones, and less lines that were only removed in one place
+    // and added in another (".br" between moved names).
+    let mut minus: Vec<String> = c
+        .pairs
+        .iter()
+        .map(|p| p.0.clone())
+        .chain(c.removed.iter().cloned())
+        .collect();
+    let mut plus: Vec<String> = c
+        .pairs
+        .iter()
+        .map(|p| p.1.clone())
+        .chain(c.added.iter().cloned())
+        .collect();
+    minus.retain(|l| !moved.contains(l));
+    plus.retain(|l| !moved.contains(l));
+    let mut left: Vec<String> = Vec::new();
+    for l in minus {
+        match plus.iter().position(|p| *p == l) {
+            Some(k) => {
+                plus.remove(k);
+            }
+            None => left.push(l),
+        }
+    }
+    let k = left.len().min(plus.len());
+    let rest = LineChanges {
+        pairs: left.iter().cloned().zip(plus.iter().cloned()).take(k).collect(),
+        removed: left[k..].to_vec(),
+        added: plus[k..].to_vec(),
+        hunks: Vec::new(),
+    };
+    Some(((cause, n), rest))
+}
+
 pub fn parse_unified(u: &str) -> LineChanges {
     let mut out = LineChanges::default();
     let (mut minus, mut plus): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
@@ -1203,15 +1296,29 @@ pub fn renumbered(c: &LineChanges) -> Option<usize> {
     (names(&by_addr[0]) != names(&by_addr[1])).then_some(c.pairs.len())
 }
 
-/// Whether a symbol's name says it holds a random value ("session_salt", "g_nonce", "iv").
-pub fn names_random(name: &str) -> bool {
+/// What a symbol's name says its value is, by its words ("session_salt", "g_build_host",
+/// "build_user", "compile_time"): the cause of a change of that value.
+pub fn symbol_kind(name: &str) -> Option<&'static str> {
     let n = name.to_ascii_lowercase();
-    n.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
-        matches!(
-            w,
-            "salt" | "seed" | "nonce" | "token" | "uuid" | "guid" | "random" | "rand" | "secret" | "iv" | "key"
-        )
-    })
+    let words: Vec<&str> = n.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    let has = |ws: &[&str]| words.iter().any(|w| ws.contains(w));
+    if has(&[
+        "salt", "seed", "nonce", "token", "uuid", "guid", "random", "rand", "secret", "iv", "key",
+    ]) {
+        Some(RANDOMNESS)
+    } else if has(&["host", "hostname", "node", "nodename", "machine", "fqdn"]) {
+        Some(HOSTNAME)
+    } else if has(&["user", "username", "builder", "packager", "login", "owner"]) {
+        Some(USER_GROUP)
+    } else if has(&["tz", "zone", "timezone"]) {
+        Some(TIMEZONE)
+    } else if has(&["date", "time", "timestamp", "stamp", "epoch", "built", "when"]) {
+        Some(TIMESTAMP)
+    } else if has(&["path", "dir", "srcdir", "builddir", "prefix", "cwd", "pwd"]) {
+        Some(BUILD_PATH)
+    } else {
+        None
+    }
 }
 
 /// Whether a format name is a compressor's (the words the compression class reads).
@@ -1675,6 +1782,21 @@ mod tests {
     }
 
     #[test]
+    fn symbols_and_moved_lines() {
+        assert_eq!(symbol_kind("g_build_host"), Some(HOSTNAME));
+        assert_eq!(symbol_kind("session_salt"), Some(RANDOMNESS));
+        assert_eq!(symbol_kind("compile_time"), Some(TIMESTAMP));
+        assert_eq!(symbol_kind("hotkeys"), None);
+        // A list of names sorted under another collation beside a changed line: the order is
+        // one cause, the other line is left to classify.
+        let d = "@@ -1,2 +1,2 @@\n-Title 1.0\n+Title 1.1\n @@ -5,7 +5,7 @@\n Authors:\n-Young, Bo\n-Zed, Ann\n abel, Cy\n bauer, Di\n+Young, Bo\n+Zed, Ann\n";
+        let (kind, rest) = split_moves(&parse_unified(d)).expect("moved lines");
+        assert_eq!(kind, (LOCALE, 4));
+        assert_eq!(rest.pairs, vec![("Title 1.0".to_string(), "Title 1.1".to_string())]);
+        assert!(rest.removed.is_empty() && rest.added.is_empty());
+    }
+
+    #[test]
     fn hex_blocks_parse() {
         let u = "@@ offset 0x5 @@\n-00000000: 0100 0200 3030 3a30 303a 3030 004a 616e  ....00:00:00.Jan\n+00000000: 0100 0200 3031 3a30 323a 3033 004a 616e  ....01:02:03.Jan\n";
         let b = hex_blocks(u);
@@ -1762,6 +1884,7 @@ mod probes {
                 "on ti 4. maaliskuuta 2025 10.00.00",
             ),
             ("locale", "total 1,234.56", "total 1.234,56"),
+            ("locale", "BIND_IP=127.0.0.1", "BİND_İP=127.0.0.1"),
             ("locale", "pi=3.14", "pi=3,14"),
             ("locale", "Friday, May 30, 2025", "venerdì 30 maggio 2025"),
             ("locale", "30/05/2025", "30.05.2025"),

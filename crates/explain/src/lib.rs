@@ -646,6 +646,10 @@ impl Walker {
             lf,
             "level-hint" | "xfl" | "filters" | "dict-size" | "method" | "compression" | "block-size"
         ) || name.starts_with("compression")
+            // What a writer records about the method it used (the format version a reader
+            // needs, its guess whether the data is text) follows from the method.
+            || (matches!(lf, "version-needed" | "content-type")
+                && d.fields.iter().any(|g| g.name.rsplit('.').next() == Some("method")))
             || name.contains(".compression");
         if compression {
             self.push(at, path, part, COMPRESSION, ctx, evidence);
@@ -794,6 +798,25 @@ impl Walker {
             );
             return;
         }
+        // Lines that only moved (a list sorted otherwise) beside other changes: their order is
+        // one cause, the rest is classified line by line.
+        let lines = match classify::split_moves(&lines) {
+            Some(((order, n), rest)) => {
+                self.push(
+                    at,
+                    path,
+                    Part::Content,
+                    order,
+                    "text",
+                    format!("{path}: {n} lines in another order"),
+                );
+                if rest.pairs.is_empty() && rest.removed.is_empty() && rest.added.is_empty() {
+                    return;
+                }
+                rest
+            }
+            None => lines,
+        };
         let mut found: Vec<(&'static str, String)> = Vec::new();
         let mut content_values: Vec<(String, String)> = Vec::new();
         for (a, b) in lines.pairs.iter().take(256) {
@@ -882,7 +905,12 @@ impl Walker {
             .flat_map(|l| l.split(", "))
             .map(|x| x.split('+').next().unwrap_or(x).trim())
             .collect();
-        let named_random = !symbols.is_empty() && symbols.iter().all(|n| classify::names_random(n));
+        // What the symbols holding the changed bytes are named for, when they all agree.
+        let named = symbols
+            .first()
+            .and_then(|n| classify::symbol_kind(n))
+            .filter(|k| symbols.iter().all(|n| classify::symbol_kind(n) == Some(*k)));
+        let named_random = named == Some(RANDOMNESS);
         if checks::random_bytes(u, d) || named_random {
             let ev = if named_random {
                 format!("{path}: the bytes of {} changed", symbols.join(", "))
@@ -897,7 +925,7 @@ impl Walker {
             return;
         }
         if let Some(st) = &d.evidence.strings {
-            if self.string_table(d, st, at, path, ctx) {
+            if self.string_table(d, st, at, path, ctx, named) {
                 return;
             }
         }
@@ -1005,6 +1033,7 @@ impl Walker {
         at: &[usize],
         path: &str,
         ctx: &'static str,
+        named: Option<&'static str>,
     ) -> bool {
         let table = strtab::diff(st);
         let (removed, added) = (&table.removed, &table.added);
@@ -1061,7 +1090,11 @@ impl Walker {
                 .copied()
                 .collect();
             for (a, b) in removed.iter().zip(added.iter()) {
-                let kinds = classify::classify_all(a, b, &self.known);
+                let mut kinds = classify::classify_all(a, b, &self.known);
+                // A value no pattern reads, held by a symbol named for what it is.
+                if kinds.is_empty() {
+                    kinds.extend(named);
+                }
                 let ev = format!("{path}: string {}", excerpt(a, b));
                 if let Some((x, y)) = classify::changed_value(a, b) {
                     match kinds.first() {

@@ -55,6 +55,9 @@ const HELDOUT6_SINGLE_MIN: f64 = 0.82;
 const HELDOUT6_TWO_MIN: f64 = 0.33;
 const HELDOUT7_SINGLE_MIN: f64 = 0.88;
 const HELDOUT7_TWO_MIN: f64 = 0.66;
+// heldout8 (sources d8d988bb…: 29/34 and 6/6), scored once, spent.
+const HELDOUT8_SINGLE_MIN: f64 = 0.82;
+const HELDOUT8_TWO_MIN: f64 = 0.83;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/realbuild")
@@ -277,6 +280,11 @@ fn heldout6_half() {
 #[test]
 fn heldout7_half() {
     check("heldout7", HELDOUT7_SINGLE_MIN, HELDOUT7_TWO_MIN, false);
+}
+
+#[test]
+fn heldout8_half() {
+    check("heldout8", HELDOUT8_SINGLE_MIN, HELDOUT8_TWO_MIN, false);
 }
 
 #[test]
