@@ -115,7 +115,8 @@ times in stat results (clamped to the epoch), getrandom, /dev/urandom and AT_RAN
 directory order (getdents64 sorted by name), host and domain name (user + UTS namespace), and
 the environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivileged, per
 process tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
-125 when the command could not be started, 127 when it was not found.")]
+127 when the command is not found, 126 when it cannot be executed, 125 when it could not be
+started for another reason.")]
     Run(run::Args),
     /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT; trace a loader.
     #[command(after_help = "Examples:

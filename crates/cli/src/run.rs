@@ -67,6 +67,8 @@ pub struct Args {
 
 /// Exit status for reproscope's own failure to start the command (as `env`/container runners).
 const CANNOT_RUN: u8 = 125;
+/// As a shell: the command exists but cannot be executed.
+const NOT_EXECUTABLE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
 pub fn run(a: Args) -> crate::Result<u8> {
@@ -102,6 +104,10 @@ pub fn run(a: Args) -> crate::Result<u8> {
         Err(e @ Error::NotFound(_)) => {
             eprintln!("reproscope run: {e}");
             return Ok(NOT_FOUND);
+        }
+        Err(e @ Error::NotExecutable(_)) => {
+            eprintln!("reproscope run: {e}");
+            return Ok(NOT_EXECUTABLE);
         }
         Err(e) => {
             eprintln!("reproscope run: cannot run the command: {e}");

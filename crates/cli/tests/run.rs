@@ -312,6 +312,20 @@ fn exit_status_and_signals_pass_through() {
     assert_eq!(o.status.signal(), Some(15), "{:?}", o.status);
     let o = reproscope(d.path(), &["run", "--", "no-such-command-xyz"]);
     assert_eq!(o.status.code(), Some(127));
+    // As a shell: a path that is not there is 127 too, a file that cannot be executed 126.
+    let o = reproscope(d.path(), &["run", "--", "./no-such-script"]);
+    assert_eq!(o.status.code(), Some(127), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("./no-such-script: command not found"),
+        "{}",
+        text(&o.stderr)
+    );
+    let script = d.path().join("not-executable.sh");
+    std::fs::write(&script, "#!/bin/sh\necho no\n").unwrap();
+    let o = reproscope(d.path(), &["run", "--", script.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(126), "{}", text(&o.stderr));
+    let o = reproscope(d.path(), &["run", "--", d.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(126), "{}", text(&o.stderr));
 }
 
 #[test]

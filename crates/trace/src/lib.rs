@@ -116,6 +116,9 @@ pub struct Outcome {
 pub enum Error {
     /// The command could not be found on PATH (exit status 127 by convention).
     NotFound(String),
+    /// The command exists but cannot be executed: no permission, not a program (exit status 126
+    /// by convention).
+    NotExecutable(String),
     /// Setting up the run failed (namespaces, seccomp, exec, ptrace).
     Setup(String),
     /// Not x86_64 Linux.
@@ -126,6 +129,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotFound(c) => write!(f, "{c}: command not found"),
+            Error::NotExecutable(m) => write!(f, "{m} (cannot execute)"),
             Error::Setup(m) => f.write_str(m),
             Error::Unsupported => f.write_str("deterministic runs need Linux on x86_64 (ptrace + seccomp)"),
         }

@@ -14,6 +14,8 @@ pub struct Child {
     pub pid: libc::pid_t,
     /// Read end of a close-on-exec pipe: the child writes (step, errno) there when setup fails.
     pub err_fd: libc::c_int,
+    /// The command as given, for errors ("./build: command not found").
+    pub program: String,
 }
 
 const STEPS: [&str; 12] = [
@@ -292,7 +294,11 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     // Parent.
     // SAFETY: closing the child's end in the parent.
     unsafe { libc::close(err_w) };
-    let child = Child { pid, err_fd: err_r };
+    let child = Child {
+        pid,
+        err_fd: err_r,
+        program: program.to_string_lossy().into_owned(),
+    };
     // The child's self-stop after PTRACE_TRACEME.
     loop {
         let mut status = 0;
@@ -308,9 +314,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
             break;
         }
         // Exited before stopping: TRACEME failed.
-        return Err(Error::Setup(
-            child_error(&child).unwrap_or_else(|| "the child exited during setup".into()),
-        ));
+        return Err(child_error(&child).unwrap_or_else(|| Error::Setup("the child exited during setup".into())));
     }
     let opts = libc::PTRACE_O_TRACESECCOMP
         | libc::PTRACE_O_TRACEFORK
@@ -331,8 +335,10 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     Ok((child, setup))
 }
 
-/// The setup failure the child reported, if any ("unshare(...): Operation not permitted").
-pub fn child_error(child: &Child) -> Option<String> {
+/// The setup failure the child reported, if any ("unshare(...): Operation not permitted"): a
+/// command that is not there is `NotFound` (exit 127), one that cannot be executed
+/// `NotExecutable` (exit 126), as a shell reports them.
+pub fn child_error(child: &Child) -> Option<Error> {
     let mut msg = [0i32; 2];
     // SAFETY: reading 8 bytes into msg from our pipe; the write end is closed (EOF if nothing).
     let n = unsafe { libc::read(child.err_fd, msg.as_mut_ptr() as *mut libc::c_void, 8) };
@@ -340,5 +346,12 @@ pub fn child_error(child: &Child) -> Option<String> {
         return None;
     }
     let step = STEPS.get(msg[0] as usize).copied().unwrap_or("setup");
-    Some(format!("{step}: {}", std::io::Error::from_raw_os_error(msg[1])))
+    let err = std::io::Error::from_raw_os_error(msg[1]);
+    Some(match (step, msg[1]) {
+        ("execve", libc::ENOENT | libc::ENOTDIR) => Error::NotFound(child.program.clone()),
+        ("execve", libc::EACCES | libc::ENOEXEC | libc::EISDIR) => {
+            Error::NotExecutable(format!("{}: {err}", child.program))
+        }
+        _ => Error::Setup(format!("{step}: {err}")),
+    })
 }

@@ -136,7 +136,7 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
     // SAFETY: our pipe's read end.
     unsafe { libc::close(child.err_fd) };
     if let Some(e) = setup_error {
-        return Err(Error::Setup(e));
+        return Err(e);
     }
     Ok(Outcome {
         exit,
