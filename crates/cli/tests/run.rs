@@ -74,7 +74,9 @@ fn gcc_date_time_timestamp_are_fixed() {
         "native objects should differ (__TIME__ moved 2 s)"
     );
     let o = read("run1.o");
-    let want = b"Jan  1 2024 00:00:00 | Mon Jan  1 00:00:00 2024";
+    // __DATE__ __TIME__ read the clock (the epoch); __TIMESTAMP__ the source's time, which was
+    // there before the run, so one second earlier.
+    let want = b"Jan  1 2024 00:00:00 | Sun Dec 31 23:59:59 2023";
     assert!(
         o.windows(want.len()).any(|w| w == want),
         "the epoch is not in the object"
@@ -286,14 +288,22 @@ fn environment_is_fixed_and_switchable() {
 }
 
 #[test]
-fn files_the_build_writes_have_the_epoch_as_time() {
+fn files_keep_their_order_with_fixed_times() {
     let d = tempfile::tempdir().unwrap();
-    let out = run_ok(
-        d.path(),
-        &[],
-        &["sh", "-c", "echo hi > new; stat -c '%X %Y %Z' new; date +%s"],
+    // What the build writes reads as the epoch (the clock's start: nothing is in the future for
+    // make); a source from before the run as one second earlier, so the build's files are newer
+    // (Automake's "newly created file is older than distributed files" check, make's rules),
+    // the same in every run.
+    std::fs::write(d.path().join("configure"), "#!/bin/sh\n").unwrap();
+    let script = "echo hi > new; stat -c '%X %Y %Z' new; stat -c %Y configure; ls -t new configure | head -1; date +%s";
+    let first = run_ok(d.path(), &[], &["sh", "-c", script]);
+    assert_eq!(
+        text(&first),
+        "1704067200 1704067200 1704067200\n1704067199\nnew\n1704067200\n"
     );
-    assert_eq!(text(&out), "1704067200 1704067200 1704067200\n1704067200\n");
+    std::fs::remove_file(d.path().join("new")).unwrap();
+    let again = run_ok(d.path(), &[], &["sh", "-c", script]);
+    assert_eq!(text(&again), text(&first));
     let out = run_ok(d.path(), &["--no-file-times"], &["stat", "-c", "%Y", "new"]);
     assert_ne!(text(&out), "1704067200\n");
 }
@@ -443,4 +453,98 @@ fn a_parallel_make_build_is_reproducible() {
     std::thread::sleep(Duration::from_millis(1100));
     let b = build(&["--no-source-date-epoch"]);
     assert_eq!(a, b);
+}
+
+/// An Automake project (configure.ac and Makefile.am, made into `configure` by autoreconf)
+/// configures and builds under `run` in two directories, its sources checked out at two other
+/// times, with identical outputs: Automake's check that newly created files are newer than the
+/// distributed ones holds, because files from before the run read as older than what the build
+/// writes.
+#[test]
+fn an_autotools_project_configures_and_builds_twice_alike() {
+    let missing = ["autoreconf", "automake", "make", "gcc"]
+        .iter()
+        .filter(|t| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .copied()
+        .collect::<Vec<_>>();
+    if !missing.is_empty() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "missing {missing:?} (.ci/run installs them)"
+        );
+        eprintln!("skipped: {missing:?} not installed");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("configure.ac"),
+        "AC_INIT([greet], [1.0])\nAM_INIT_AUTOMAKE([foreign])\nAC_PROG_CC\nAC_CONFIG_FILES([Makefile])\nAC_OUTPUT\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("Makefile.am"),
+        "bin_PROGRAMS = greet\ngreet_SOURCES = greet.c\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("greet.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n",
+    )
+    .unwrap();
+    let st = Command::new("autoreconf")
+        .arg("-fi")
+        .current_dir(&src)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "autoreconf: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let mut outputs = Vec::new();
+    for (name, checkout) in [("one", "2025-03-01 10:00"), ("two", "2025-06-15 18:30")] {
+        let dir = d.path().join(name);
+        let cp = Command::new("cp").arg("-a").arg(&src).arg(&dir).status().unwrap();
+        assert!(cp.success());
+        let touch = Command::new("sh")
+            .arg("-c")
+            .arg(format!("find . -exec touch -h -d '{checkout}' {{}} +"))
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(touch.success());
+        let o = reproscope(
+            &dir,
+            &[
+                "run",
+                "--epoch",
+                EPOCH,
+                "--build-path",
+                "/build",
+                "--",
+                "sh",
+                "-c",
+                "./configure && make",
+            ],
+        );
+        assert!(
+            o.status.success(),
+            "{name}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{name}/{f}: {e}"));
+        outputs.push((read("greet"), read("config.status"), read("Makefile")));
+    }
+    assert!(outputs[0].0 == outputs[1].0, "the programs differ");
+    assert!(outputs[0].1 == outputs[1].1, "config.status differs");
+    assert!(outputs[0].2 == outputs[1].2, "the Makefiles differ");
 }

@@ -198,7 +198,7 @@ impl Stats {
             config.step_ns
         ));
         line(format!(
-            "file times{}: {} stat calls, {} results clamped to {}",
+            "file times{}: {} stat calls, {} results rewritten around {}",
             onoff(config.file_times),
             self.stat_calls,
             self.stat_clamped,

@@ -116,24 +116,33 @@ fn put_i64(b: &mut [u8], at: usize, v: i64) {
     b[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// Clamp (sec, nsec) to `epoch`: later times become exactly the epoch.
-fn clamp_time(sec: i64, nsec: i64, epoch: i64) -> Option<(i64, i64)> {
-    if sec > epoch || (sec == epoch && nsec != 0) {
-        Some((epoch, 0))
+/// File times as the build sees them: a time from the run itself (at or after `start`, the
+/// first tick of the kernel's file clock after the run began) becomes the epoch; a time from
+/// before the run that is later than one second before the epoch becomes that second. So every
+/// file the build wrote reads as the epoch — the virtual clock's start, so make sees none in the
+/// future — and every file that was there as older than all of them, the order make and
+/// Automake's "newly created file is older than distributed files" check rely on; both are the
+/// same in every run.
+fn clamp_time(sec: i64, nsec: i64, epoch: i64, start: (i64, i64)) -> Option<(i64, i64)> {
+    let during = (sec, nsec) >= start;
+    let target = if during { (epoch, 0) } else { (epoch - 1, 0) };
+    if during || (sec, nsec) > target {
+        ((sec, nsec) != target).then_some(target)
     } else {
         None
     }
 }
 
-/// Clamp the three times of a `struct stat` (`times` = bytes [72, 120)). Returns whether any changed.
-pub fn clamp_stat_times(times: &mut [u8], epoch: i64) -> bool {
+/// Clamp the three times of a `struct stat` (`times` = bytes [72, 120)) as [`clamp_time`] says.
+/// Returns whether any changed.
+pub fn clamp_stat_times(times: &mut [u8], epoch: i64, start: (i64, i64)) -> bool {
     let mut changed = false;
     for i in 0..3 {
         if times.len() < i * 16 + 16 {
             break;
         }
         let (s, n) = (get_i64(times, i * 16), get_i64(times, i * 16 + 8));
-        if let Some((s, n)) = clamp_time(s, n, epoch) {
+        if let Some((s, n)) = clamp_time(s, n, epoch, start) {
             put_i64(times, i * 16, s);
             put_i64(times, i * 16 + 8, n);
             changed = true;
@@ -144,7 +153,7 @@ pub fn clamp_stat_times(times: &mut [u8], epoch: i64) -> bool {
 
 /// Clamp the four `statx_timestamp`s (i64 sec, u32 nsec, i32 pad) of a `struct statx`
 /// (`times` = bytes [64, 128)).
-pub fn clamp_statx_times(times: &mut [u8], epoch: i64) -> bool {
+pub fn clamp_statx_times(times: &mut [u8], epoch: i64, start: (i64, i64)) -> bool {
     let mut changed = false;
     for i in 0..4 {
         let at = i * 16;
@@ -158,7 +167,7 @@ pub fn clamp_statx_times(times: &mut [u8], epoch: i64) -> bool {
             times[at + 10],
             times[at + 11],
         ]));
-        if let Some((s, _)) = clamp_time(s, n, epoch) {
+        if let Some((s, _)) = clamp_time(s, n, epoch, start) {
             put_i64(times, at, s);
             times[at + 8..at + 12].copy_from_slice(&0u32.to_le_bytes());
             changed = true;
@@ -349,15 +358,26 @@ mod tests {
     #[test]
     fn stat_times_are_clamped() {
         let mut t = [0u8; 48];
-        put_i64(&mut t, 0, 100); // atime before the epoch: kept
-        put_i64(&mut t, 16, 2000); // mtime after: clamped
+        put_i64(&mut t, 0, 100); // atime long before the epoch: kept
+        put_i64(&mut t, 16, 2000); // mtime after it, from before the run: a second before it
         put_i64(&mut t, 24, 5);
-        put_i64(&mut t, 32, 1000); // ctime at the epoch with nanoseconds: clamped
+        put_i64(&mut t, 32, 999); // ctime a second before the epoch with nanoseconds: too
         put_i64(&mut t, 40, 7);
-        assert!(clamp_stat_times(&mut t, 1000));
-        assert_eq!((get_i64(&t, 0), get_i64(&t, 16), get_i64(&t, 24)), (100, 1000, 0));
-        assert_eq!((get_i64(&t, 32), get_i64(&t, 40)), (1000, 0));
-        assert!(!clamp_stat_times(&mut t, 1000));
+        let start = (9000, 0);
+        assert!(clamp_stat_times(&mut t, 1000, start));
+        assert_eq!((get_i64(&t, 0), get_i64(&t, 16), get_i64(&t, 24)), (100, 999, 0));
+        assert_eq!((get_i64(&t, 32), get_i64(&t, 40)), (999, 0));
+        assert!(!clamp_stat_times(&mut t, 1000, start));
+        // Written during the run: the epoch, newer than every file from before it.
+        put_i64(&mut t, 16, 9000);
+        put_i64(&mut t, 24, 5);
+        assert!(clamp_stat_times(&mut t, 1000, start));
+        assert_eq!((get_i64(&t, 16), get_i64(&t, 24)), (1000, 0));
+        // Just before the run started: older.
+        put_i64(&mut t, 16, 8999);
+        put_i64(&mut t, 24, 999_999_999);
+        assert!(clamp_stat_times(&mut t, 1000, start));
+        assert_eq!(get_i64(&t, 16), 999);
     }
 
     #[test]
@@ -366,8 +386,8 @@ mod tests {
         put_i64(&mut t, 48, 5000);
         t[56..60].copy_from_slice(&9u32.to_le_bytes());
         t[60..64].copy_from_slice(&0x1234u32.to_le_bytes());
-        assert!(clamp_statx_times(&mut t, 1000));
-        assert_eq!(get_i64(&t, 48), 1000);
+        assert!(clamp_statx_times(&mut t, 1000, (9000, 0)));
+        assert_eq!(get_i64(&t, 48), 999);
         assert_eq!(&t[56..60], &[0, 0, 0, 0]);
         assert_eq!(&t[60..64], &0x1234u32.to_le_bytes()); // padding untouched
     }

@@ -100,6 +100,30 @@ struct Supervisor<'a> {
     listings: HashMap<(Pid, i32), Listing>,
     root: Pid,
     root_execed: bool,
+    /// The real time the run began (seconds, nanoseconds): file times from then on were written
+    /// by the build (see `rewrite::clamp_time`).
+    started: (i64, i64),
+}
+
+/// The next tick of the coarse clock the kernel stamps files with: every file written before
+/// it has an older time, every file written from now on this one or a later one. Waits at most
+/// one tick (a few milliseconds).
+fn file_clock_tick() -> (i64, i64) {
+    let now = || {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: a valid timespec to fill.
+        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
+        (ts.tv_sec, ts.tv_nsec)
+    };
+    let first = now();
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_micros(500));
+        let t = now();
+        if t != first {
+            return t;
+        }
+    }
+    now()
 }
 
 pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outcome, Error> {
@@ -117,6 +141,7 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         listings: HashMap::new(),
         root: child.pid,
         root_execed: false,
+        started: file_clock_tick(),
     };
     let initial = ProcState::at_exec(cfg.epoch, cfg.step_ns, cfg.seed, &[]);
     s.tracees.insert(
@@ -528,8 +553,8 @@ impl Supervisor<'_> {
                 let at = addr + off as u64;
                 if let Ok(mut times) = sys::read_mem(pid, at, len) {
                     let changed = match p {
-                        Pending::Stat(_) => rewrite::clamp_stat_times(&mut times, epoch),
-                        _ => rewrite::clamp_statx_times(&mut times, epoch),
+                        Pending::Stat(_) => rewrite::clamp_stat_times(&mut times, epoch, self.started),
+                        _ => rewrite::clamp_statx_times(&mut times, epoch, self.started),
                     };
                     if changed && sys::write_mem(pid, at, &times).is_ok() {
                         self.stats.stat_clamped += 1;
