@@ -112,7 +112,7 @@ error), or with --strict anything that would be skipped (then nothing is written
 Fixes, each with a --no-... switch: the clock (vDSO hidden at every exec; clock_gettime(realtime),
 gettimeofday and time answered from SOURCE_DATE_EPOCH, advancing a fixed step per call), file
 times in stat results (clamped to the epoch), getrandom, /dev/urandom and AT_RANDOM (seeded),
-directory order (getdents64 sorted by name), host and domain name (user + UTS namespace), and
+directory order (getdents64 sorted by name), host and domain name (a UTS namespace), and
 the environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivileged, per
 process tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
 127 when the command is not found, 126 when it cannot be executed, 125 when it could not be

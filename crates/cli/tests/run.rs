@@ -548,3 +548,23 @@ fn an_autotools_project_configures_and_builds_twice_alike() {
     assert!(outputs[0].1 == outputs[1].1, "config.status differs");
     assert!(outputs[0].2 == outputs[1].2, "the Makefiles differ");
 }
+
+/// Run as root, a build keeps root's view of owners: a file of uid 1000 reads and archives as
+/// uid 1000 (not as nobody), and chown works.
+#[test]
+fn as_root_owners_stay_as_they_are() {
+    // SAFETY: no arguments, cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: not root");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let tree = d.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("owned"), "x\n").unwrap();
+    std::os::unix::fs::chown(&tree, Some(1000), Some(1000)).unwrap();
+    std::os::unix::fs::chown(tree.join("owned"), Some(1000), Some(1000)).unwrap();
+    let script = "stat -c '%u:%g' tree/owned; tar --numeric-owner -cf - tree | tar --numeric-owner -tvf - | cut -c12-20; chown 1001 tree/owned && stat -c %u tree/owned";
+    let out = run_ok(d.path(), &[], &["sh", "-c", script]);
+    assert_eq!(text(&out), "1000:1000\n1000/1000\n1000/1000\n1001\n");
+}

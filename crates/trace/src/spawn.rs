@@ -122,15 +122,24 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
 
     // SAFETY: getuid/getgid cannot fail.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    // SAFETY: no arguments, cannot fail.
+    let as_root = unsafe { libc::geteuid() } == 0;
     let uid_map = format!("{uid} {uid} 1\n");
     let gid_map = format!("{gid} {gid} 1\n");
     let hostname = config.hostname.as_bytes().to_vec();
     let domainname = config.domainname.as_bytes().to_vec();
     if config.host {
-        setup.push(format!(
-            "user + UTS namespace: hostname {:?}, domainname {:?}, uid {uid} and gid {gid} mapped to themselves",
-            config.hostname, config.domainname
-        ));
+        setup.push(if as_root {
+            format!(
+                "UTS namespace (as root: no user namespace, every owner as it is): hostname {:?}, domainname {:?}",
+                config.hostname, config.domainname
+            )
+        } else {
+            format!(
+                "user + UTS namespace: hostname {:?}, domainname {:?}, uid {uid} and gid {gid} mapped to themselves",
+                config.hostname, config.domainname
+            )
+        });
     }
     let mut mount_paths: Option<(CString, CString)> = None;
     if let Some(bp) = &config.build_path {
@@ -222,21 +231,26 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
             // Wait here until the supervisor has set its options.
             libc::raise(libc::SIGSTOP);
             if host {
-                let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWUTS;
+                let mut flags = libc::CLONE_NEWUTS;
                 if mount_paths.is_some() {
                     flags |= libc::CLONE_NEWNS;
                 }
-                if libc::unshare(flags) != 0 {
-                    fail(1);
-                }
-                if !write_file(c_setgroups, b"deny") {
-                    fail(2);
-                }
-                if !write_file(c_uid_map, uid_map.as_bytes()) {
-                    fail(3);
-                }
-                if !write_file(c_gid_map, gid_map.as_bytes()) {
-                    fail(4);
+                // Root makes the namespaces directly, so it keeps its view of every owner (a user
+                // namespace would map only uid 0: others read as nobody, chown fails). Where root
+                // may not (no CAP_SYS_ADMIN), and for everyone else, a user namespace.
+                if !(as_root && libc::unshare(flags) == 0) {
+                    if libc::unshare(flags | libc::CLONE_NEWUSER) != 0 {
+                        fail(1);
+                    }
+                    if !write_file(c_setgroups, b"deny") {
+                        fail(2);
+                    }
+                    if !write_file(c_uid_map, uid_map.as_bytes()) {
+                        fail(3);
+                    }
+                    if !write_file(c_gid_map, gid_map.as_bytes()) {
+                        fail(4);
+                    }
                 }
                 if libc::sethostname(hostname.as_ptr() as *const libc::c_char, hostname.len()) != 0 {
                     fail(5);
