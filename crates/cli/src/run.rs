@@ -101,13 +101,13 @@ pub fn run(a: Args) -> crate::Result<u8> {
     };
     let outcome = match reproscope_trace::run(&config, &a.command) {
         Ok(o) => o,
-        Err(e @ Error::NotFound(_)) => {
+        Err(e @ (Error::NotFound(_) | Error::NotExecutable(_))) => {
             eprintln!("reproscope run: {e}");
-            return Ok(NOT_FOUND);
-        }
-        Err(e @ Error::NotExecutable(_)) => {
-            eprintln!("reproscope run: {e}");
-            return Ok(NOT_EXECUTABLE);
+            return Ok(if matches!(e, Error::NotFound(_)) {
+                NOT_FOUND
+            } else {
+                NOT_EXECUTABLE
+            });
         }
         Err(e) => {
             eprintln!("reproscope run: cannot run the command: {e}");

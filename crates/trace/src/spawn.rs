@@ -131,7 +131,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     if config.host {
         setup.push(if as_root {
             format!(
-                "UTS namespace (as root: no user namespace, every owner as it is): hostname {:?}, domainname {:?}",
+                "UTS namespace (as root: no user namespace where root may make it, every owner as it is): hostname {:?}, domainname {:?}",
                 config.hostname, config.domainname
             )
         } else {

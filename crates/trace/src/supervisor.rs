@@ -141,7 +141,8 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         listings: HashMap::new(),
         root: child.pid,
         root_execed: false,
-        started: file_clock_tick(),
+        // Only file times need it, and it waits up to a tick.
+        started: if cfg.file_times { file_clock_tick() } else { (0, 0) },
     };
     let initial = ProcState::at_exec(cfg.epoch, cfg.step_ns, cfg.seed, &[]);
     s.tracees.insert(
