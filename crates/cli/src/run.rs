@@ -22,7 +22,7 @@ pub struct Args {
     /// Domain name the build sees.
     #[arg(long, default_value = "(none)")]
     domainname: String,
-    /// Run the build with the current directory bind-mounted at DIR (an absolute path; created when missing).
+    /// Run the build with the current directory at DIR (an absolute path), in a private mount namespace; nothing is created on the host.
     #[arg(long, value_name = "DIR")]
     build_path: Option<PathBuf>,
     /// Leave the clock alone (vDSO, clock_gettime, gettimeofday, time).
