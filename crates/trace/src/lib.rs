@@ -15,6 +15,8 @@ mod spawn;
 mod supervisor;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod sys;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod vdso;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -84,6 +86,11 @@ pub struct Stats {
     pub threads: u64,
     pub execs: u64,
     pub vdso_hidden: u64,
+    /// Execs whose vDSO answers the virtual clock in the process (no stop per reading).
+    pub vdso_patched: u64,
+    /// Waits with a timeout seen, and of those, realtime deadlines moved onto the real clock.
+    pub waits: u64,
+    pub deadlines: u64,
     pub at_random: u64,
     pub clock_gettime: u64,
     pub gettimeofday: u64,
@@ -188,14 +195,17 @@ impl Stats {
             self.processes, self.threads, self.execs
         ));
         line(format!(
-            "time{}: vDSO hidden at {} execs; answered clock_gettime(realtime) {}, gettimeofday {}, time {} (from {} + {} ns per call)",
+            "time{}: clock answered in the process by the vDSO at {} execs, vDSO hidden at {}; stopped clock_gettime(realtime) {}, gettimeofday {}, time {} (from {} + {} ns per call); {} timed waits ({} realtime deadlines made real)",
             onoff(config.time),
+            self.vdso_patched,
             self.vdso_hidden,
             self.clock_gettime,
             self.gettimeofday,
             self.time,
             config.epoch,
-            config.step_ns
+            config.step_ns,
+            self.waits,
+            self.deadlines
         ));
         line(format!(
             "file times{}: {} stat calls, {} results rewritten around {}",

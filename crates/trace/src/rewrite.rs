@@ -55,13 +55,22 @@ impl Stream {
     }
 }
 
-/// The deterministic wall clock: call n (from 0) answers `epoch + n × step`.
+/// The deterministic wall clock: call n (from 0) of a process answers
+/// `epoch + n × step + waited`, where `waited` is what the calling thread's timed waits have run
+/// (added by the supervisor, so a loop that sleeps until a time ends on time; another thread's
+/// waits do not count, so background threads do not make readings vary).
 #[derive(Clone, Debug)]
 pub struct Clock {
     epoch: i64,
     step_ns: u64,
     calls: u64,
+    /// Waited by all threads: only where a thread's own count has no room (see `vdso`).
+    shared_ns: u64,
+    /// Waited by the calling thread: set from the thread before use, read back after.
+    pub own_ns: u64,
 }
+
+const NS: i128 = 1_000_000_000;
 
 impl Clock {
     pub fn new(epoch: i64, step_ns: u64) -> Clock {
@@ -69,25 +78,97 @@ impl Clock {
             epoch,
             step_ns,
             calls: 0,
+            shared_ns: 0,
+            own_ns: 0,
         }
+    }
+
+    /// The time now, in nanoseconds since 1970, without reading the clock (no step).
+    pub fn now_ns(&self) -> i128 {
+        // i128: no overflow for any step and call count a process can reach.
+        i128::from(self.epoch) * NS
+            + i128::from(self.calls) * i128::from(self.step_ns)
+            + i128::from(self.shared_ns)
+            + i128::from(self.own_ns)
     }
 
     /// The next reading as (seconds, nanoseconds).
     pub fn tick(&mut self) -> (i64, i64) {
-        // i128: no overflow for any step and call count a process can reach.
-        let ns = i128::from(self.calls) * i128::from(self.step_ns);
+        let ns = self.now_ns();
         self.calls = self.calls.saturating_add(1);
-        let sec = i128::from(self.epoch) + ns / 1_000_000_000;
-        let sec = sec.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-        (sec, (ns % 1_000_000_000) as i64)
+        split_ns(ns)
     }
+
+    /// A wait of `ns` by the calling thread ran its course.
+    pub fn advance_by(&mut self, ns: i128) {
+        let ns = u64::try_from(ns.max(0)).unwrap_or(u64::MAX);
+        self.own_ns = self.own_ns.saturating_add(ns);
+    }
+
+    /// Move what the calling thread waited into what all threads waited (its own count has no
+    /// room to be kept).
+    pub fn share_own(&mut self) {
+        self.shared_ns = self.shared_ns.saturating_add(std::mem::take(&mut self.own_ns));
+    }
+
+    /// A wait until `deadline_ns` ran its course: from now on the clock reads at least that.
+    pub fn advance_to(&mut self, deadline_ns: i128) {
+        self.advance_by(deadline_ns - self.now_ns());
+    }
+
+    /// The clock as kept in a process's data page (see `vdso`): calls, epoch, step, waited by
+    /// all (the thread's own count is kept in its slot).
+    pub fn to_page(&self) -> [u8; 32] {
+        let mut p = [0u8; 32];
+        p[0..8].copy_from_slice(&self.calls.to_le_bytes());
+        p[8..16].copy_from_slice(&self.epoch.to_le_bytes());
+        p[16..24].copy_from_slice(&self.step_ns.to_le_bytes());
+        p[24..32].copy_from_slice(&self.shared_ns.to_le_bytes());
+        p
+    }
+
+    pub fn from_page(p: &[u8]) -> Option<Clock> {
+        let w = |i: usize| -> Option<[u8; 8]> { p.get(i..i + 8)?.try_into().ok() };
+        Some(Clock {
+            calls: u64::from_le_bytes(w(0)?),
+            epoch: i64::from_le_bytes(w(8)?),
+            step_ns: u64::from_le_bytes(w(16)?),
+            shared_ns: u64::from_le_bytes(w(24)?),
+            own_ns: 0,
+        })
+    }
+}
+
+/// Nanoseconds since 1970 as (seconds, nanoseconds), clamped to what a timespec holds.
+pub fn split_ns(ns: i128) -> (i64, i64) {
+    let sec = ns.div_euclid(NS).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    (sec, ns.rem_euclid(NS) as i64)
+}
+
+/// A timespec (i64 seconds, i64 nanoseconds) as nanoseconds.
+pub fn timespec_ns(b: &[u8]) -> Option<i128> {
+    let sec = i64::from_le_bytes(b.get(0..8)?.try_into().ok()?);
+    let nsec = i64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
+    Some(i128::from(sec) * NS + i128::from(nsec))
+}
+
+/// Nanoseconds as a timespec's 16 bytes.
+pub fn ns_timespec(ns: i128) -> [u8; 16] {
+    let (s, n) = split_ns(ns);
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&s.to_le_bytes());
+    b[8..].copy_from_slice(&n.to_le_bytes());
+    b
 }
 
 /// Per-process deterministic state: reset at each exec, copied at fork, shared by threads.
 #[derive(Clone, Debug)]
 pub struct ProcState {
+    /// The clock of a process without a data page (see `vdso`).
     pub clock: Clock,
     pub random: Stream,
+    /// The address of the process's clock data page, when its vDSO answers the clock.
+    pub page: Option<u64>,
 }
 
 impl ProcState {
@@ -102,6 +183,7 @@ impl ProcState {
         ProcState {
             clock: Clock::new(epoch, step_ns),
             random: Stream::new(key),
+            page: None,
         }
     }
 }
@@ -285,6 +367,8 @@ pub struct ExecStack {
     pub argv: Vec<u64>,
     /// Byte offsets (from the stack pointer) of the AT_SYSINFO_EHDR entries' key.
     pub sysinfo_ehdr_at: Vec<usize>,
+    /// The vDSO's address (AT_SYSINFO_EHDR's value).
+    pub vdso: Option<u64>,
     /// The address of the 16 AT_RANDOM bytes.
     pub random_addr: Option<u64>,
 }
@@ -317,7 +401,10 @@ pub fn parse_exec_stack(stack: &[u8]) -> Option<ExecStack> {
         let (key, val) = (word(i)?, word(i + 1)?);
         match key {
             AT_NULL => break,
-            AT_SYSINFO_EHDR => st.sysinfo_ehdr_at.push(i * 8),
+            AT_SYSINFO_EHDR => {
+                st.sysinfo_ehdr_at.push(i * 8);
+                st.vdso = Some(val);
+            }
             AT_RANDOM => st.random_addr = Some(val),
             _ => {}
         }
@@ -339,6 +426,27 @@ mod tests {
             c.tick();
         }
         assert_eq!(c.tick(), (1_700_000_001, 0));
+    }
+
+    #[test]
+    fn clock_waits_add_on_and_pages_round_trip() {
+        let mut c = Clock::new(100, 10);
+        c.tick();
+        c.advance_by(5);
+        assert_eq!(c.now_ns(), 100 * NS + 15);
+        c.advance_to(100 * NS + 12); // already past: nothing
+        assert_eq!(c.now_ns(), 100 * NS + 15);
+        c.advance_to(101 * NS);
+        assert_eq!(c.tick(), (101, 0));
+        let mut back = Clock::from_page(&c.to_page()).unwrap();
+        assert_eq!((back.now_ns(), back.calls), (c.now_ns() - i128::from(c.own_ns), 2));
+        back.own_ns = c.own_ns;
+        back.share_own();
+        assert_eq!((back.now_ns(), back.own_ns), (c.now_ns(), 0));
+        assert_eq!(Clock::from_page(&back.to_page()).unwrap().now_ns(), c.now_ns());
+        assert!(Clock::from_page(&[0; 31]).is_none());
+        assert_eq!(split_ns(-1), (-1, 999_999_999));
+        assert_eq!(timespec_ns(&ns_timespec(-1)), Some(-1));
     }
 
     #[test]
@@ -471,6 +579,7 @@ mod tests {
         let st = parse_exec_stack(&bytes).unwrap();
         assert_eq!(st.argv, [0x1000, 0x2000]);
         assert_eq!(st.sysinfo_ehdr_at, [6 * 8]);
+        assert_eq!(st.vdso, Some(0x7fff0000));
         assert_eq!(st.random_addr, Some(0x5000));
         assert_eq!(parse_exec_stack(&bytes[..bytes.len() - 8]), None);
         assert_eq!(parse_exec_stack(&[]), None);

@@ -8,10 +8,11 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::filter::nr;
-use crate::rewrite::{self, ProcState};
+use crate::filter::{self, nr};
+use crate::rewrite::{self, Clock, ProcState};
 use crate::spawn::{child_error, Child};
 use crate::sys::{self, Pid, Regs};
+use crate::vdso;
 use crate::{Config, Error, Exit, Outcome, Stats};
 
 /// A fix to apply when the syscall returns.
@@ -26,6 +27,27 @@ enum Pending {
     /// getdents64 answered from a sorted listing and turned into lseek(fd, next): on return, the
     /// result is `len` and the argument registers the caller expects unchanged are restored.
     Served { len: u64, rsi: u64, rdx: u64 },
+    /// A wait with a timeout: put the caller's timeout back, and move the clock on when the wait
+    /// ran its course.
+    Wait(WaitFix),
+}
+
+#[derive(Clone, Copy)]
+struct WaitFix {
+    /// The caller's timespec (address, bytes), replaced by a real deadline while the call runs.
+    restore: Option<(u64, [u8; 16])>,
+    /// The result that says the wait ran its course: 0, or -ETIMEDOUT for futex.
+    done: i64,
+    advance: Advance,
+}
+
+#[derive(Clone, Copy)]
+enum Advance {
+    None,
+    /// By this many nanoseconds.
+    By(i128),
+    /// Up to this virtual time.
+    To(i128),
 }
 
 /// A directory's whole listing, sorted, as served to one process for one fd.
@@ -37,6 +59,8 @@ struct Listing {
 
 struct Tracee {
     tgid: Pid,
+    /// What this thread's timed waits ran (see `rewrite::Clock`).
+    waited_ns: u64,
     proc_state: Rc<RefCell<ProcState>>,
     pending: Option<Pending>,
     /// A new tracee whose first stop (SIGSTOP) is still to come and must not be delivered.
@@ -103,6 +127,10 @@ struct Supervisor<'a> {
     /// The real time the run began (seconds, nanoseconds): file times from then on were written
     /// by the build (see `rewrite::clamp_time`).
     started: (i64, i64),
+    /// Wait statuses taken while a tracee ran injected code, to handle as if just reported.
+    replay: Vec<(Pid, i32)>,
+    /// Threads are told apart by TLS base (else by thread id): see `vdso::key_is_fs_base`.
+    fs_base_key: bool,
 }
 
 /// The next tick of the coarse clock the kernel stamps files with: every file written before
@@ -143,12 +171,15 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         root_execed: false,
         // Only file times need it, and it waits up to a tick.
         started: if cfg.file_times { file_clock_tick() } else { (0, 0) },
+        replay: Vec::new(),
+        fs_base_key: vdso::key_is_fs_base(),
     };
     let initial = ProcState::at_exec(cfg.epoch, cfg.step_ns, cfg.seed, &[]);
     s.tracees.insert(
         child.pid,
         Tracee {
             tgid: child.pid,
+            waited_ns: 0,
             proc_state: Rc::new(RefCell::new(initial)),
             pending: None,
             awaiting_first_stop: false,
@@ -191,10 +222,13 @@ impl Supervisor<'_> {
                 killed = true;
                 self.signal_all(libc::SIGKILL);
             }
-            let (pid, status) = match sys::wait_any() {
-                Ok(Some(r)) => r,
-                Ok(None) => continue, // EINTR: look at the signal flags
-                Err(_) => break,      // ECHILD: nothing left
+            let (pid, status) = match self.replay.pop() {
+                Some(r) => r,
+                None => match sys::wait_any() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue, // EINTR: look at the signal flags
+                    Err(_) => break,      // ECHILD: nothing left
+                },
             };
             if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
                 self.early.remove(&pid);
@@ -290,12 +324,21 @@ impl Supervisor<'_> {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 let new = sys::event_msg(pid)? as Pid;
                 let thread = event == libc::PTRACE_EVENT_CLONE && self.is_thread_clone(pid);
-                let (tgid, state) = match self.tracees.get(&pid) {
-                    Some(p) if thread => (p.tgid, p.proc_state.clone()),
+                let (tgid, state, waited_ns) = match self.tracees.get(&pid) {
+                    Some(p) if thread => (p.tgid, p.proc_state.clone(), p.waited_ns),
                     // fork: the child starts with a copy of the parent's clock and random state.
-                    Some(p) => (new, Rc::new(RefCell::new(p.proc_state.borrow().clone()))),
+                    Some(p) => (new, Rc::new(RefCell::new(p.proc_state.borrow().clone())), p.waited_ns),
                     None => return sys::resume(pid, false, 0),
                 };
+                // A new thread's clock reads on from its creator's, waits included; its slot is
+                // written even when that is 0, over what a former thread of the same key left.
+                // (A forked child's thread keeps its key, and the copy of its slot.)
+                let page = state.borrow().page;
+                if let (true, Some(page)) = (thread, page) {
+                    if let Some(key) = self.new_thread_key(pid, new) {
+                        put_slot(new, page, key, waited_ns);
+                    }
+                }
                 if thread {
                     self.stats.threads += 1;
                 } else {
@@ -306,6 +349,7 @@ impl Supervisor<'_> {
                     new,
                     Tracee {
                         tgid,
+                        waited_ns,
                         proc_state: state,
                         pending: None,
                         awaiting_first_stop: !early,
@@ -319,6 +363,39 @@ impl Supervisor<'_> {
             }
             libc::PTRACE_EVENT_EXEC => self.on_exec(pid),
             _ => sys::resume(pid, false, 0),
+        }
+    }
+
+    /// The key (see `vdso`) of thread `new`, just cloned by `pid` (stopped at the clone event):
+    /// the TLS base clone gives it (CLONE_SETTLS), else its creator's; or its id.
+    fn new_thread_key(&self, pid: Pid, new: Pid) -> Option<u64> {
+        if !self.fs_base_key {
+            return Some(new as u64);
+        }
+        let regs = sys::get_regs(pid).ok()?;
+        let (flags, tls) = match regs.orig_rax as i64 {
+            nr::CLONE => (regs.rdi, regs.r8),
+            nr::CLONE3 => {
+                // struct clone_args: flags at 0, tls at 56.
+                let b = sys::read_mem(pid, regs.rdi, 64).ok()?;
+                let word = |at: usize| -> Option<u64> { Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?)) };
+                (word(0)?, word(56)?)
+            }
+            _ => return None,
+        };
+        Some(if flags & libc::CLONE_SETTLS as u64 != 0 {
+            tls
+        } else {
+            regs.fs_base
+        })
+    }
+
+    /// A thread's key (see `vdso`) from its registers.
+    fn key(&self, pid: Pid, regs: &Regs) -> u64 {
+        if self.fs_base_key {
+            regs.fs_base
+        } else {
+            pid as u64
         }
     }
 
@@ -356,8 +433,22 @@ impl Supervisor<'_> {
         let regs = sys::get_regs(pid)?;
         let (argv, stack) = read_exec_stack(pid, regs.rsp);
         let mut state = ProcState::at_exec(self.cfg.epoch, self.cfg.step_ns, self.cfg.seed, &argv);
+        let mut deliver = 0;
         if let Some(st) = stack {
             if self.cfg.time {
+                if let Some(base) = st.vdso {
+                    match self.patch_vdso(pid, base, &regs) {
+                        Patched::Yes(page, sig) => {
+                            state.page = Some(page);
+                            deliver = sig;
+                            self.stats.vdso_patched += 1;
+                        }
+                        Patched::Gone => return Ok(()),
+                        Patched::No(sig) => deliver = sig,
+                    }
+                }
+            }
+            if self.cfg.time && state.page.is_none() {
                 for &at in &st.sysinfo_ehdr_at {
                     // AT_SYSINFO_EHDR → AT_IGNORE with value 0: no vDSO, so libc and Go make real
                     // clock syscalls, which the filter stops.
@@ -382,12 +473,116 @@ impl Supervisor<'_> {
             pid,
             Tracee {
                 tgid: pid,
+                waited_ns: 0,
                 proc_state: Rc::new(RefCell::new(state)),
                 pending: None,
                 awaiting_first_stop: false,
             },
         );
-        sys::resume(pid, false, 0)
+        sys::resume(pid, false, deliver)
+    }
+
+    /// Map a clock data page into `pid` (stopped at its exec, registers `regs`) by making it run
+    /// `mmap`, then point its vDSO's clock functions at the stub (see `vdso`). On failure the
+    /// process is left as it was, and the caller hides the vDSO instead.
+    fn patch_vdso(&mut self, pid: Pid, base: u64, regs: &Regs) -> Patched {
+        let Some(l) = vdso::own_layout() else {
+            return Patched::No(0);
+        };
+        // Another image (another ABI, another kernel's in a checkpointed process): leave it.
+        match sys::read_mem(pid, base, l.image.len()) {
+            Ok(img) if img == l.image => {}
+            _ => return Patched::No(0),
+        }
+        let stub = base + l.stub_at as u64;
+        if sys::write_mem(pid, stub, &vdso::INJECT_MMAP).is_err() {
+            return Patched::No(0);
+        }
+        let mut call = *regs;
+        call.rip = stub;
+        call.rdi = 0;
+        call.rsi = vdso::DATA_SIZE as u64;
+        call.rdx = (libc::PROT_READ | libc::PROT_WRITE) as u64;
+        call.r10 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+        call.r8 = u64::MAX;
+        call.r9 = 0;
+        // As the program starts: execve returned 0, and no syscall to restart.
+        let mut start = *regs;
+        start.rax = 0;
+        start.orig_rax = u64::MAX;
+        let (result, sig) = match sys::set_regs(pid, &call) {
+            Ok(()) => self.run_to_trap(pid),
+            Err(_) => (None, 0),
+        };
+        let restore = |pid: Pid| {
+            let _ = sys::write_mem(pid, stub, &l.image[l.stub_at..l.stub_at + vdso::INJECT_MMAP.len()]);
+            let _ = sys::set_regs(pid, &start);
+        };
+        let page = match result {
+            Some(Some(r)) if (r.rax as i64) > 0 => r.rax,
+            Some(_) => {
+                restore(pid);
+                return Patched::No(sig);
+            }
+            None => return Patched::Gone,
+        };
+        let code = vdso::stub_code(stub, base + l.clock_gettime, page, self.fs_base_key);
+        let mut ok = sys::write_mem(pid, page, &vdso::data_page(self.cfg.epoch, self.cfg.step_ns)).is_ok()
+            && sys::write_mem(pid, stub, &code).is_ok();
+        for &(at, e) in &l.patches {
+            ok = ok && sys::write_mem(pid, base + at as u64, &vdso::symbol_value(l, e).to_le_bytes()).is_ok();
+        }
+        if !ok {
+            // Put every symbol back (a half-patched table would send some calls to the stub).
+            for &(at, _) in &l.patches {
+                let _ = sys::write_mem(pid, base + at as u64, &l.image[at..at + 8]);
+            }
+            restore(pid);
+            return Patched::No(sig);
+        }
+        if sys::set_regs(pid, &start).is_err() {
+            return Patched::No(sig);
+        }
+        Patched::Yes(page, sig)
+    }
+
+    /// Resume `pid` until its injected code reaches `int3`; its registers then. `None` when it
+    /// ended meanwhile (its status is replayed to the main loop), `Some(None)` when registers
+    /// cannot be read. Signals that arrive meanwhile are held back and returned, to deliver when
+    /// the program starts.
+    fn run_to_trap(&mut self, pid: Pid) -> (Option<Option<Regs>>, i32) {
+        let mut held = 0;
+        if sys::resume(pid, false, 0).is_err() {
+            return (Some(None), 0);
+        }
+        loop {
+            let mut status = 0;
+            // SAFETY: status is a valid out pointer.
+            let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+            if r == -1 {
+                if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return (Some(None), held);
+            }
+            if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+                self.replay.push((pid, status));
+                return (None, held);
+            }
+            if !libc::WIFSTOPPED(status) {
+                continue;
+            }
+            let sig = libc::WSTOPSIG(status);
+            if sig == libc::SIGTRAP && (status >> 16) == 0 {
+                return (Some(sys::get_regs(pid).ok()), held);
+            }
+            if (status >> 16) == 0 && sys::is_signal_delivery(pid) && held == 0 {
+                held = sig;
+            }
+            if sys::resume(pid, false, 0).is_err() {
+                return (Some(None), held);
+            }
+        }
     }
 
     fn on_seccomp(&mut self, pid: Pid) -> std::io::Result<()> {
@@ -408,7 +603,7 @@ impl Supervisor<'_> {
         match syscall {
             nr::CLOCK_GETTIME if cfg.time => {
                 self.stats.clock_gettime += 1;
-                let (sec, nsec) = t.proc_state.borrow_mut().clock.tick();
+                let (sec, nsec) = with_clock(pid, &t.proc_state, &mut t.waited_ns, Clock::tick);
                 let mut ts = [0u8; 16];
                 ts[..8].copy_from_slice(&sec.to_le_bytes());
                 ts[8..].copy_from_slice(&nsec.to_le_bytes());
@@ -421,7 +616,7 @@ impl Supervisor<'_> {
             }
             nr::GETTIMEOFDAY if cfg.time => {
                 self.stats.gettimeofday += 1;
-                let (sec, nsec) = t.proc_state.borrow_mut().clock.tick();
+                let (sec, nsec) = with_clock(pid, &t.proc_state, &mut t.waited_ns, Clock::tick);
                 let mut r = 0;
                 if regs.rdi != 0 {
                     let mut tv = [0u8; 16];
@@ -438,12 +633,49 @@ impl Supervisor<'_> {
             }
             nr::TIME if cfg.time => {
                 self.stats.time += 1;
-                let (sec, _) = t.proc_state.borrow_mut().clock.tick();
+                let (sec, _) = with_clock(pid, &t.proc_state, &mut t.waited_ns, Clock::tick);
                 let mut r = sec;
                 if regs.rdi != 0 && sys::write_mem(pid, regs.rdi, &sec.to_le_bytes()).is_err() {
                     r = efault;
                 }
                 answer(&mut regs, r)
+            }
+            nr::FUTEX
+            | nr::NANOSLEEP
+            | nr::CLOCK_NANOSLEEP
+            | nr::SELECT
+            | nr::PSELECT6
+            | nr::POLL
+            | nr::PPOLL
+            | nr::EPOLL_WAIT
+            | nr::EPOLL_PWAIT
+            | nr::EPOLL_PWAIT2
+            | nr::TIMERFD_SETTIME
+                if cfg.time =>
+            {
+                let state = t.proc_state.clone();
+                let page = state.borrow().page;
+                let last_mono = match (page, syscall) {
+                    (Some(page), nr::CLOCK_NANOSLEEP | nr::FUTEX) => {
+                        let key = if self.fs_base_key { regs.fs_base } else { pid as u64 };
+                        last_monotonic(pid, page, key)
+                    }
+                    _ => None,
+                };
+                let own = t.waited_ns;
+                match wait_fix(pid, &state, own, last_mono, &regs, syscall) {
+                    Some(fix) => {
+                        self.stats.waits += 1;
+                        if fix.restore.is_some() {
+                            self.stats.deadlines += 1;
+                        }
+                        if let Some(t) = self.tracees.get_mut(&pid) {
+                            t.pending = Some(Pending::Wait(fix));
+                        }
+                        sys::resume(pid, true, 0)
+                    }
+                    None => sys::resume(pid, false, 0),
+                }
             }
             nr::GETRANDOM if cfg.random => {
                 // The kernel returns at most 32 MiB - 1 per call; so do we.
@@ -562,6 +794,31 @@ impl Supervisor<'_> {
                     }
                 }
             }
+            Pending::Wait(fix) => {
+                if let Some((addr, orig)) = fix.restore {
+                    let _ = sys::write_mem(pid, addr, &orig);
+                }
+                if let (true, Some(t)) = (ret == fix.done, self.tracees.get(&pid)) {
+                    let (state, mut own) = (t.proc_state.clone(), t.waited_ns);
+                    with_clock(pid, &state, &mut own, |c| match fix.advance {
+                        Advance::By(d) => c.advance_by(d),
+                        Advance::To(v) => c.advance_to(v),
+                        Advance::None => {}
+                    });
+                    let page = state.borrow().page;
+                    if let Some(page) = page {
+                        if !put_slot(pid, page, self.key(pid, &regs), own) {
+                            // No room for this thread's own count: all threads' clocks move.
+                            let mut all = own;
+                            with_clock(pid, &state, &mut all, Clock::share_own);
+                            own = 0;
+                        }
+                    }
+                    if let Some(t) = self.tracees.get_mut(&pid) {
+                        t.waited_ns = own;
+                    }
+                }
+            }
             Pending::Dents(addr) if ret > 0 => {
                 if let Ok(buf) = sys::read_mem(pid, addr, ret as usize) {
                     if buf.len() == ret as usize {
@@ -580,6 +837,180 @@ impl Supervisor<'_> {
 }
 
 const LSEEK: u64 = 8;
+
+/// Run `f` on the clock of the process `pid` belongs to, as thread `pid` reads it (`own`: what
+/// it waited, updated): the one in its data page when it has one (what the vDSO stub reads),
+/// else the supervisor's.
+fn with_clock<R>(pid: Pid, state: &RefCell<ProcState>, own: &mut u64, f: impl FnOnce(&mut Clock) -> R) -> R {
+    let page = state.borrow().page;
+    if let Some(addr) = page {
+        let read = sys::read_mem(pid, addr, vdso::DATA_LEN).ok();
+        if let Some(mut c) = read.and_then(|b| Clock::from_page(&b)) {
+            c.own_ns = *own;
+            let r = f(&mut c);
+            *own = c.own_ns;
+            let _ = sys::write_mem(pid, addr, &c.to_page());
+            return r;
+        }
+    }
+    let mut st = state.borrow_mut();
+    st.clock.own_ns = *own;
+    let r = f(&mut st.clock);
+    *own = st.clock.own_ns;
+    r
+}
+
+/// Write what the thread with `key` waited into its slot of the data pages at `page` (through
+/// `pid`'s memory), taking a free slot when it has none. `false` when there is no room.
+fn put_slot(pid: Pid, page: u64, key: u64, waited: u64) -> bool {
+    let Ok(slots) = sys::read_mem(pid, page + vdso::SLOTS_AT as u64, vdso::SLOTS * vdso::SLOT_LEN) else {
+        return false;
+    };
+    let at = match vdso::find_slot(&slots, key) {
+        Ok(at) | Err(Some(at)) => at,
+        Err(None) => return false,
+    };
+    let mut slot = [0u8; 16];
+    slot[..8].copy_from_slice(&key.to_le_bytes());
+    slot[8..].copy_from_slice(&waited.to_le_bytes());
+    sys::write_mem(pid, page + at as u64, &slot).is_ok()
+}
+
+/// The thread's last CLOCK_MONOTONIC reading kept in its slot by the stub, in nanoseconds.
+fn last_monotonic(pid: Pid, page: u64, key: u64) -> Option<i128> {
+    let slots = sys::read_mem(pid, page + vdso::SLOTS_AT as u64, vdso::SLOTS * vdso::SLOT_LEN).ok()?;
+    let at = vdso::find_slot(&slots, key).ok()? - vdso::SLOTS_AT;
+    let ns = rewrite::timespec_ns(slots.get(at + 16..at + 32)?)?;
+    (ns > 0).then_some(ns)
+}
+
+/// The real time of `clock` now, in nanoseconds.
+fn real_now(clock: i32) -> i128 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid timespec to fill.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
+}
+
+fn is_realtime(clock: i32) -> bool {
+    clock >= 0 && filter::REALTIME_CLOCKS.contains(&(clock as u32))
+}
+
+/// What to do about a wait with a timeout (see [`WaitFix`]): a realtime deadline is a time on
+/// the virtual clock and becomes the real time as far ahead; a relative or monotonic timeout
+/// stays, and moves the virtual clock on by its length when it runs out. `None`: nothing to do.
+fn wait_fix(
+    pid: Pid,
+    state: &RefCell<ProcState>,
+    own: u64,
+    last_mono: Option<i128>,
+    regs: &Regs,
+    syscall: i64,
+) -> Option<WaitFix> {
+    let read_ts = |addr: u64| -> Option<i128> { rewrite::timespec_ns(&sys::read_mem(pid, addr, 16).ok()?) };
+    let by = |d: Option<i128>, done: i64| {
+        d.map(|d| WaitFix {
+            restore: None,
+            done,
+            advance: Advance::By(d),
+        })
+    };
+    let ms = |v: u64| by(Some(i128::from(v as i32) * 1_000_000), 0);
+    // A deadline on `clock` at `addr`: the real deadline as far ahead as the virtual one is.
+    let deadline = |clock: i32, addr: u64, done: i64, moves_clock: bool| -> Option<WaitFix> {
+        let bytes = sys::read_mem(pid, addr, 16).ok()?;
+        let orig: [u8; 16] = bytes.as_slice().try_into().ok()?;
+        let virt = rewrite::timespec_ns(&orig)?;
+        let ahead = (virt - with_clock(pid, state, &mut own.clone(), |c| c.now_ns())).max(0);
+        sys::write_mem(pid, addr, &rewrite::ns_timespec(real_now(clock) + ahead)).ok()?;
+        Some(WaitFix {
+            restore: Some((addr, orig)),
+            done,
+            advance: if moves_clock { Advance::To(virt) } else { Advance::None },
+        })
+    };
+    let timedout = -(libc::ETIMEDOUT as i64);
+    match syscall {
+        nr::NANOSLEEP => by(read_ts(regs.rdi), 0),
+        nr::CLOCK_NANOSLEEP => {
+            let clock = regs.rdi as i32;
+            let absolute = regs.rsi & libc::TIMER_ABSTIME as u64 != 0;
+            match (is_realtime(clock), absolute) {
+                (true, true) => deadline(clock, regs.rdx, 0, true),
+                (_, false) => by(read_ts(regs.rdx), 0),
+                (false, true) if matches!(clock, libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME) => {
+                    by(Some(monotonic_wait(read_ts(regs.rdx)?, clock, last_mono)), 0)
+                }
+                _ => None,
+            }
+        }
+        nr::SELECT => {
+            let b = sys::read_mem(pid, regs.r8, 16).ok()?;
+            let tv = rewrite::timespec_ns(&b)?; // (seconds, microseconds)
+            let (sec, usec) = (tv.div_euclid(1_000_000_000), tv.rem_euclid(1_000_000_000));
+            by(Some(sec * 1_000_000_000 + usec * 1000), 0)
+        }
+        nr::PSELECT6 => by(read_ts(regs.r8), 0),
+        nr::PPOLL => by(read_ts(regs.rdx), 0),
+        nr::EPOLL_PWAIT2 => by(read_ts(regs.r10), 0),
+        nr::POLL => ms(regs.rdx),
+        nr::EPOLL_WAIT | nr::EPOLL_PWAIT => ms(regs.r10),
+        nr::FUTEX if regs.r10 != 0 => {
+            let op = regs.rsi as u32;
+            let realtime = op & filter::FUTEX_CLOCK_REALTIME != 0;
+            match op & filter::FUTEX_CMD_MASK {
+                // LOCK_PI: always a realtime deadline. WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2: a
+                // deadline on the clock the flag names. WAIT: relative.
+                filter::FUTEX_LOCK_PI => deadline(libc::CLOCK_REALTIME, regs.r10, timedout, true),
+                filter::FUTEX_WAIT_BITSET | filter::FUTEX_WAIT_REQUEUE_PI | filter::FUTEX_LOCK_PI2 if realtime => {
+                    deadline(libc::CLOCK_REALTIME, regs.r10, timedout, true)
+                }
+                0 if realtime => by(read_ts(regs.r10), timedout),
+                // A monotonic deadline.
+                filter::FUTEX_WAIT_BITSET | filter::FUTEX_WAIT_REQUEUE_PI | filter::FUTEX_LOCK_PI2 => by(
+                    Some(monotonic_wait(read_ts(regs.r10)?, libc::CLOCK_MONOTONIC, last_mono)),
+                    timedout,
+                ),
+                _ => None,
+            }
+        }
+        nr::TIMERFD_SETTIME => {
+            // An absolute expiry on a realtime timerfd: it_value, after it_interval.
+            let clock = fd_clock(pid, regs.rdi as i32)?;
+            if !is_realtime(clock) || read_ts(regs.rdx + 16)? == 0 {
+                return None;
+            }
+            deadline(clock, regs.rdx + 16, i64::MIN, false)
+        }
+        _ => None,
+    }
+}
+
+/// How long a wait until `deadline` on a monotonic clock is: from the thread's last reading of
+/// CLOCK_MONOTONIC when the deadline is after it (the deadline was that reading plus a length,
+/// which is then exact in every run), else from now, to the millisecond.
+fn monotonic_wait(deadline: i128, clock: i32, last: Option<i128>) -> i128 {
+    match last {
+        Some(l) if clock == libc::CLOCK_MONOTONIC && deadline >= l => deadline - l,
+        _ => ((deadline - real_now(clock)).max(0) + 999_999) / 1_000_000 * 1_000_000,
+    }
+}
+
+/// The clock of a timerfd (the "clockid:" line of /proc/PID/fdinfo/FD).
+fn fd_clock(pid: Pid, fd: i32) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("clockid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// How patching a process's vDSO went; each carries a signal held back meanwhile (0 = none).
+enum Patched {
+    Yes(u64, i32),
+    No(i32),
+    /// The process ended while it ran the injected code.
+    Gone,
+}
 
 impl Supervisor<'_> {
     /// The next getdents64 answer for `fd` of `pid` from its directory's sorted listing, loaded
