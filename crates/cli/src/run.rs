@@ -37,6 +37,9 @@ pub struct Args {
     /// Leave directory order alone (getdents64).
     #[arg(long)]
     no_dir_order: bool,
+    /// Leave inode and device numbers alone (stat results, directory entries).
+    #[arg(long)]
+    no_inodes: bool,
     /// No user/UTS namespace: the real host and domain name.
     #[arg(long)]
     no_host: bool,
@@ -90,6 +93,7 @@ pub fn run(a: Args) -> crate::Result<u8> {
         file_times: !a.no_file_times,
         random: !a.no_random,
         dir_order: !a.no_dir_order,
+        inodes: !a.no_inodes,
         host: !a.no_host,
         hostname: a.hostname,
         domainname: a.domainname,

@@ -669,3 +669,55 @@ fn a_polling_loop_ends_on_time() {
         "rounds differ between runs"
     );
 }
+
+/// Inode and device numbers come from names: the same tree, made twice in two places at two
+/// times (other real inode numbers), archived by `find | cpio -o -H newc` (which records both)
+/// gives the same archive; hard links keep sharing a number, other files do not.
+#[test]
+fn find_cpio_archives_alike_with_inode_numbers_from_names() {
+    let d = tempfile::tempdir().unwrap();
+    let mut archives = Vec::new();
+    let mut listings = Vec::new();
+    for name in ["one", "two"] {
+        let dir = d.path().join(name);
+        let t = dir.join("tree");
+        std::fs::create_dir_all(t.join("sub")).unwrap();
+        // Some files first, so the tree's inodes come from another part of the table each time.
+        for i in 0..(if name == "one" { 3 } else { 17 }) {
+            std::fs::write(dir.join(format!("pad{i}")), b"").unwrap();
+        }
+        std::fs::write(t.join("a"), b"a\n").unwrap();
+        std::fs::write(t.join("sub/b"), b"b\n").unwrap();
+        std::fs::hard_link(t.join("a"), t.join("hard")).unwrap();
+        std::os::unix::fs::symlink("a", t.join("sym")).unwrap();
+        archives.push(run_ok(
+            &dir,
+            &[],
+            &["sh", "-c", "find tree | cpio -o -H newc 2>/dev/null"],
+        ));
+        listings.push(text(&run_ok(&dir, &[], &["find", "tree", "-printf", "%i %D %p\n"])));
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    assert!(archives[0].len() > 512, "cpio wrote an archive");
+    assert_eq!(archives[0], archives[1], "the two archives differ");
+    assert_eq!(listings[0], listings[1]);
+    let ino = |p: &str| {
+        let l = listings[0].lines().find(|l| l.ends_with(&format!(" {p}"))).unwrap();
+        l.split(' ').next().unwrap().to_string()
+    };
+    assert_eq!(ino("tree/a"), ino("tree/hard"));
+    assert_ne!(ino("tree/a"), ino("tree/sub/b"));
+    assert_ne!(ino("tree/a"), ino("tree/sym"));
+    // Without it, the real numbers: the archives differ.
+    let off: Vec<Vec<u8>> = ["one", "two"]
+        .iter()
+        .map(|n| {
+            run_ok(
+                &d.path().join(n),
+                &["--no-inodes"],
+                &["sh", "-c", "find tree | cpio -o -H newc 2>/dev/null"],
+            )
+        })
+        .collect();
+    assert_ne!(off[0], off[1]);
+}

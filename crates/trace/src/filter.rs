@@ -69,6 +69,7 @@ pub struct Traced {
     pub file_times: bool,
     pub random: bool,
     pub dir_order: bool,
+    pub inodes: bool,
 }
 
 /// When a syscall stops: what its arguments must look like.
@@ -112,7 +113,7 @@ fn rules(t: &Traced) -> Vec<(i64, When)> {
             (nr::TIMERFD_SETTIME, When::Bit(1, 1)),
         ]);
     }
-    if t.file_times {
+    if t.file_times || t.inodes {
         for n in [nr::STAT, nr::FSTAT, nr::LSTAT, nr::NEWFSTATAT, nr::STATX] {
             r.push((n, When::Always));
         }
@@ -120,7 +121,7 @@ fn rules(t: &Traced) -> Vec<(i64, When)> {
     if t.random {
         r.extend([(nr::GETRANDOM, When::Always), (nr::READ, When::Always)]);
     }
-    if t.dir_order {
+    if t.dir_order || t.inodes {
         r.push((nr::GETDENTS64, When::Always));
     }
     r
@@ -322,6 +323,7 @@ mod tests {
             file_times: true,
             random: true,
             dir_order: true,
+            inodes: true,
         };
         let p = program(&all);
         let x = AUDIT_ARCH_X86_64;
@@ -339,6 +341,7 @@ mod tests {
             file_times: true,
             random: false,
             dir_order: false,
+            inodes: false,
         };
         let p = program(&none);
         assert_eq!(eval(&p, x, nr::CLOCK_GETTIME as u32, 0), allow);
@@ -353,6 +356,7 @@ mod tests {
             file_times: false,
             random: false,
             dir_order: false,
+            inodes: false,
         });
         let x = AUDIT_ARCH_X86_64;
         let (trace, allow) = (libc::SECCOMP_RET_TRACE, libc::SECCOMP_RET_ALLOW);

@@ -38,6 +38,8 @@ pub struct Config {
     pub file_times: bool,
     pub random: bool,
     pub dir_order: bool,
+    /// Inode and device numbers from names (stat results, directory entries).
+    pub inodes: bool,
     /// User + UTS namespace with `hostname`/`domainname`.
     pub host: bool,
     pub hostname: String,
@@ -60,6 +62,7 @@ impl Default for Config {
             file_times: true,
             random: true,
             dir_order: true,
+            inodes: true,
             host: true,
             hostname: "reproscope".into(),
             domainname: "(none)".into(),
@@ -105,6 +108,8 @@ pub struct Stats {
     pub getdents_calls: u64,
     /// getdents64 calls answered from a whole sorted listing (the others: real result, sorted).
     pub getdents_sorted: u64,
+    /// Inode numbers given (distinct files seen).
+    pub inodes: u64,
     pub signals_forwarded: u64,
     pub vanished: u64,
     pub leftovers_killed: u64,
@@ -230,6 +235,11 @@ impl Stats {
             onoff(config.dir_order),
             self.getdents_calls,
             self.getdents_sorted
+        ));
+        line(format!(
+            "inode numbers{}: {} files numbered by name, devices numbered in the order seen",
+            onoff(config.inodes),
+            self.inodes
         ));
         if self.signals_forwarded > 0 || self.vanished > 0 || self.leftovers_killed > 0 {
             line(format!(

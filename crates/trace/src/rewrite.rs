@@ -258,6 +258,111 @@ pub fn clamp_statx_times(times: &mut [u8], epoch: i64, start: (i64, i64)) -> boo
     changed
 }
 
+/// Where a file's device and inode number are: `struct stat` (st_dev, st_ino) and `struct statx`
+/// (stx_ino, stx_dev_major, stx_dev_minor).
+pub const STAT_DEV: usize = 0;
+pub const STAT_INO: usize = 8;
+pub const STATX_INO: usize = 32;
+pub const STATX_DEV: usize = 136;
+
+/// A device number as glibc's `makedev` packs it (what `st_dev` holds).
+pub fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (u64::from(major), u64::from(minor));
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}
+
+/// The (major, minor) of a packed device number.
+pub fn split_dev(dev: u64) -> (u32, u32) {
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    (major as u32, minor as u32)
+}
+
+/// A file's name for numbering it: `path` taken from `base` (a directory), "." and empty parts
+/// dropped and ".." taken back lexically, and relative to the first of `roots` (the directories
+/// the run started in) it is under, so a tree numbers alike wherever it was built.
+pub fn file_name(base: &[u8], path: &[u8], roots: &[Vec<u8>]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let whole: Vec<&[u8]> = if path.first() == Some(&b'/') {
+        path.split(|&c| c == b'/').collect()
+    } else {
+        base.split(|&c| c == b'/').chain(path.split(|&c| c == b'/')).collect()
+    };
+    for p in whole {
+        match p {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    let mut name = Vec::new();
+    for p in &parts {
+        name.push(b'/');
+        name.extend_from_slice(p);
+    }
+    if name.is_empty() {
+        name.push(b'/');
+    }
+    for r in roots {
+        if r.len() > 1 && name.starts_with(r) && (name.len() == r.len() || name[r.len()] == b'/') {
+            return [b".".as_slice(), &name[r.len()..]].concat();
+        }
+    }
+    name
+}
+
+/// Inode and device numbers as the build sees them: each real (device, inode) gets a number
+/// from a hash of the name it was first seen under (see [`file_name`]), below 2^32 as cpio's
+/// newc headers need, and unique (a collision takes the next free number); files without a
+/// name (pipes, sockets) count up from 2^31 in the order seen. Devices are numbered 1, 2, ...
+/// in the order seen. So one tree archived twice, or built in two places, shows the same
+/// numbers, and hard links still share theirs.
+#[derive(Default)]
+pub struct Inodes {
+    map: std::collections::HashMap<(u64, u64), u32>,
+    used: std::collections::HashSet<u32>,
+    devs: std::collections::HashMap<u64, u32>,
+    unnamed: u32,
+}
+
+impl Inodes {
+    /// How many files have numbers.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The device number (as `makedev(0, n)` packs it) for a real one.
+    pub fn dev(&mut self, real: u64) -> u32 {
+        let n = self.devs.len() as u32 + 1;
+        *self.devs.entry(real).or_insert(n)
+    }
+
+    /// The inode number for a real (device, inode); `name` is asked only at the first sight.
+    pub fn ino(&mut self, dev: u64, ino: u64, name: impl FnOnce() -> Option<Vec<u8>>) -> u32 {
+        if let Some(&v) = self.map.get(&(dev, ino)) {
+            return v;
+        }
+        let mut v = match name() {
+            Some(n) => (fnv1a(0, &n) as u32).max(2),
+            None => {
+                self.unnamed += 1;
+                (1 << 31) + self.unnamed
+            }
+        };
+        while !self.used.insert(v) {
+            v = v.checked_add(1).unwrap_or(2);
+        }
+        self.map.insert((dev, ino), v);
+        v
+    }
+}
+
 /// Sort one `getdents64` result (`linux_dirent64` records: u64 ino, i64 off, u16 reclen, u8 type,
 /// name NUL-terminated) by name. Each record keeps its own bytes; the `d_off` cookies stay in
 /// their positions, so the last one still says where the kernel's listing goes on.
@@ -317,7 +422,7 @@ pub fn split_dirents(buf: &[u8]) -> Option<Vec<Vec<u8>>> {
     Some(out)
 }
 
-fn dirent_name(rec: &[u8]) -> &[u8] {
+pub fn dirent_name(rec: &[u8]) -> &[u8] {
     let n = rec.get(19..).unwrap_or(&[]);
     &n[..n.iter().position(|&c| c == 0).unwrap_or(n.len())]
 }
@@ -461,6 +566,43 @@ mod tests {
         assert_eq!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "x.c"]));
         assert_ne!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "y.c"]));
         assert_ne!(a(&["ab", "c"]), a(&["a", "bc"]));
+    }
+
+    #[test]
+    fn devices_pack_and_unpack() {
+        for (ma, mi) in [(0, 0), (8, 1), (259, 3), (0, 1 << 19), (4095, 255), (1 << 20, 1 << 25)] {
+            assert_eq!(split_dev(makedev(ma, mi)), (ma, mi));
+        }
+        assert_eq!(makedev(8, 1), 0x801);
+    }
+
+    #[test]
+    fn files_are_named_from_where_the_run_started() {
+        let roots = vec![b"/tmp/b1".to_vec()];
+        assert_eq!(file_name(b"/tmp/b1", b"out/./x.o", &roots), b"./out/x.o");
+        assert_eq!(file_name(b"/tmp/b1/out", b"../src//a.c", &roots), b"./src/a.c");
+        assert_eq!(file_name(b"/x", b"/tmp/b1", &roots), b".");
+        assert_eq!(file_name(b"/x", b"/tmp/b10/a", &roots), b"/tmp/b10/a");
+        assert_eq!(file_name(b"/", b"..", &roots), b"/");
+        assert_eq!(file_name(b"/usr", b"lib", &[]), b"/usr/lib");
+    }
+
+    #[test]
+    fn inodes_are_numbered_by_name_uniquely() {
+        let mut a = Inodes::default();
+        let n1 = a.ino(5, 100, || Some(b"./x".to_vec()));
+        assert_eq!(a.ino(5, 100, || panic!("asked again")), n1); // a hard link: the same
+        let n2 = a.ino(5, 101, || Some(b"./y".to_vec()));
+        assert_ne!(n1, n2);
+        // The same tree elsewhere (other real numbers, other order): the same numbers.
+        let mut b = Inodes::default();
+        assert_eq!(b.ino(9, 7, || Some(b"./y".to_vec())), n2);
+        assert_eq!(b.ino(9, 8, || Some(b"./x".to_vec())), n1);
+        // A collision takes the next number.
+        let n3 = b.ino(9, 9, || Some(b"./x".to_vec()));
+        assert_eq!(n3, n1 + 1);
+        assert_eq!(b.ino(9, 10, || None), (1 << 31) + 1);
+        assert_eq!((a.dev(2049), a.dev(64), a.dev(2049)), (1, 2, 1));
     }
 
     #[test]

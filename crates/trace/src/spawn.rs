@@ -530,6 +530,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
         file_times: config.file_times,
         random: config.random,
         dir_order: config.dir_order,
+        inodes: config.inodes,
     });
     let fprog = libc::sock_fprog {
         len: prog.len() as u16,

@@ -18,18 +18,27 @@ use crate::{Config, Error, Exit, Outcome, Stats};
 /// A fix to apply when the syscall returns.
 #[derive(Clone, Copy)]
 enum Pending {
-    /// `struct stat` at this address.
-    Stat(u64),
+    /// `struct stat` at this address, of the file `src` names.
+    Stat(u64, NameSrc),
     /// `struct statx` at this address.
-    Statx(u64),
-    /// getdents64 buffer at this address (sorted per result: the fallback).
-    Dents(u64),
+    Statx(u64, NameSrc),
+    /// getdents64 buffer at this address, of directory `fd`: the kernel's result, sorted (when
+    /// directory order is on; the fallback for a directory the supervisor cannot list) and
+    /// renumbered.
+    Dents { addr: u64, fd: i32, sort: bool },
     /// getdents64 answered from a sorted listing and turned into lseek(fd, next): on return, the
     /// result is `len` and the argument registers the caller expects unchanged are restored.
     Served { len: u64, rsi: u64, rdx: u64 },
     /// A wait with a timeout: put the caller's timeout back, and move the clock on when the wait
     /// ran its course.
     Wait(WaitFix),
+}
+
+/// Where a stat call's file is named: an fd, or a path relative to a directory fd.
+#[derive(Clone, Copy)]
+enum NameSrc {
+    Fd(i32),
+    At { dirfd: i32, path: u64 },
 }
 
 #[derive(Clone, Copy)]
@@ -131,6 +140,10 @@ struct Supervisor<'a> {
     replay: Vec<(Pid, i32)>,
     /// Threads are told apart by TLS base (else by thread id): see `vdso::key_is_fs_base`.
     fs_base_key: bool,
+    inodes: rewrite::Inodes,
+    /// The directories the run started in (the real one, and --build-path): file names for
+    /// numbering are taken relative to them.
+    roots: Vec<Vec<u8>>,
 }
 
 /// The next tick of the coarse clock the kernel stamps files with: every file written before
@@ -173,6 +186,17 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         started: if cfg.file_times { file_clock_tick() } else { (0, 0) },
         replay: Vec::new(),
         fs_base_key: vdso::key_is_fs_base(),
+        inodes: rewrite::Inodes::default(),
+        roots: {
+            use std::os::unix::ffi::OsStrExt;
+            let mut r: Vec<Vec<u8>> = std::env::current_dir()
+                .ok()
+                .map(|d| d.as_os_str().as_bytes().to_vec())
+                .into_iter()
+                .collect();
+            r.extend(cfg.build_path.as_ref().map(|b| b.as_os_str().as_bytes().to_vec()));
+            r
+        },
     };
     let initial = ProcState::at_exec(cfg.epoch, cfg.step_ns, cfg.seed, &[]);
     s.tracees.insert(
@@ -708,14 +732,31 @@ impl Supervisor<'_> {
                 };
                 answer(&mut regs, r)
             }
-            nr::STAT | nr::LSTAT | nr::FSTAT | nr::NEWFSTATAT | nr::STATX if cfg.file_times => {
+            nr::STAT | nr::LSTAT | nr::FSTAT | nr::NEWFSTATAT | nr::STATX if cfg.file_times || cfg.inodes => {
                 self.stats.stat_calls += 1;
+                let at = NameSrc::At {
+                    dirfd: regs.rdi as i32,
+                    path: regs.rsi,
+                };
+                let cwd = NameSrc::At {
+                    dirfd: libc::AT_FDCWD,
+                    path: regs.rdi,
+                };
                 t.pending = Some(match syscall {
-                    nr::STAT | nr::LSTAT | nr::FSTAT => Pending::Stat(regs.rsi),
-                    nr::NEWFSTATAT => Pending::Stat(regs.rdx),
-                    _ => Pending::Statx(regs.r8),
+                    nr::STAT | nr::LSTAT => Pending::Stat(regs.rsi, cwd),
+                    nr::FSTAT => Pending::Stat(regs.rsi, NameSrc::Fd(regs.rdi as i32)),
+                    nr::NEWFSTATAT => Pending::Stat(regs.rdx, at),
+                    _ => Pending::Statx(regs.r8, at),
                 });
                 // Let it run; fix the result at the syscall-exit stop.
+                sys::resume(pid, true, 0)
+            }
+            nr::GETDENTS64 if !cfg.dir_order && cfg.inodes => {
+                t.pending = Some(Pending::Dents {
+                    addr: regs.rsi,
+                    fd: regs.rdi as i32,
+                    sort: false,
+                });
                 sys::resume(pid, true, 0)
             }
             nr::GETDENTS64 if cfg.dir_order => {
@@ -748,7 +789,11 @@ impl Supervisor<'_> {
                     None => {
                         // Not a directory we could list: the real call, its result sorted.
                         if let Some(t) = self.tracees.get_mut(&pid) {
-                            t.pending = Some(Pending::Dents(regs.rsi));
+                            t.pending = Some(Pending::Dents {
+                                addr: regs.rsi,
+                                fd: regs.rdi as i32,
+                                sort: true,
+                            });
                         }
                         sys::resume(pid, true, 0)
                     }
@@ -778,20 +823,28 @@ impl Supervisor<'_> {
         let ret = regs.rax as i64;
         let epoch = self.cfg.epoch;
         match p {
-            Pending::Stat(addr) | Pending::Statx(addr) if ret == 0 => {
-                let (off, len) = match p {
-                    Pending::Stat(_) => (rewrite::STAT_TIMES_OFFSET, rewrite::STAT_TIMES_LEN),
-                    _ => (rewrite::STATX_TIMES_OFFSET, rewrite::STATX_TIMES_LEN),
+            Pending::Stat(addr, src) | Pending::Statx(addr, src) if ret == 0 => {
+                let is_stat = matches!(p, Pending::Stat(..));
+                let (off, len) = if is_stat {
+                    (rewrite::STAT_TIMES_OFFSET, rewrite::STAT_TIMES_LEN)
+                } else {
+                    (rewrite::STATX_TIMES_OFFSET, rewrite::STATX_TIMES_LEN)
                 };
                 let at = addr + off as u64;
-                if let Ok(mut times) = sys::read_mem(pid, at, len) {
-                    let changed = match p {
-                        Pending::Stat(_) => rewrite::clamp_stat_times(&mut times, epoch, self.started),
-                        _ => rewrite::clamp_statx_times(&mut times, epoch, self.started),
-                    };
-                    if changed && sys::write_mem(pid, at, &times).is_ok() {
-                        self.stats.stat_clamped += 1;
+                if self.cfg.file_times {
+                    if let Ok(mut times) = sys::read_mem(pid, at, len) {
+                        let changed = if is_stat {
+                            rewrite::clamp_stat_times(&mut times, epoch, self.started)
+                        } else {
+                            rewrite::clamp_statx_times(&mut times, epoch, self.started)
+                        };
+                        if changed && sys::write_mem(pid, at, &times).is_ok() {
+                            self.stats.stat_clamped += 1;
+                        }
                     }
+                }
+                if self.cfg.inodes {
+                    self.renumber_stat(pid, addr, src, is_stat);
                 }
             }
             Pending::Wait(fix) => {
@@ -819,11 +872,19 @@ impl Supervisor<'_> {
                     }
                 }
             }
-            Pending::Dents(addr) if ret > 0 => {
+            Pending::Dents { addr, fd, sort } if ret > 0 => {
                 if let Ok(buf) = sys::read_mem(pid, addr, ret as usize) {
                     if buf.len() == ret as usize {
-                        if let Some(sorted) = rewrite::sort_dirents(&buf) {
-                            if sys::write_mem(pid, addr, &sorted).is_ok() {
+                        let mut out = if sort { rewrite::sort_dirents(&buf) } else { None };
+                        if self.cfg.inodes {
+                            let mut recs = rewrite::split_dirents(out.as_deref().unwrap_or(&buf)).unwrap_or_default();
+                            let link = format!("/proc/{pid}/fd/{fd}");
+                            if self.renumber_dirents(&link, &mut recs) {
+                                out = Some(recs.concat());
+                            }
+                        }
+                        if let Some(out) = out.filter(|o| o.len() == buf.len()) {
+                            if sys::write_mem(pid, addr, &out).is_ok() && sort {
                                 self.stats.getdents_sorted += 1;
                             }
                         }
@@ -1033,6 +1094,9 @@ impl Supervisor<'_> {
         if fresh {
             let mut records = read_dir_records(&link)?;
             rewrite::sort_records(&mut records);
+            if self.cfg.inodes {
+                self.renumber_dirents(&format!("/proc/{pid}/fd/{fd}"), &mut records);
+            }
             self.listings.insert(
                 key,
                 Listing {
@@ -1044,6 +1108,100 @@ impl Supervisor<'_> {
         }
         let l = self.listings.get(&key)?;
         Some(rewrite::batch(&l.records, pos, count))
+    }
+}
+
+impl Supervisor<'_> {
+    /// Give the file a `struct stat` / `struct statx` at `addr` describes its inode and device
+    /// numbers (see `rewrite::Inodes`).
+    fn renumber_stat(&mut self, pid: Pid, addr: u64, src: NameSrc, is_stat: bool) {
+        let (ino_at, dev_at) = if is_stat {
+            (rewrite::STAT_INO, rewrite::STAT_DEV)
+        } else {
+            (rewrite::STATX_INO, rewrite::STATX_DEV)
+        };
+        let word = |b: &[u8]| -> Option<u64> { Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)) };
+        let Some(ino) = sys::read_mem(pid, addr + ino_at as u64, 8).ok().and_then(|b| word(&b)) else {
+            return;
+        };
+        let Some(dev_raw) = sys::read_mem(pid, addr + dev_at as u64, 8).ok().and_then(|b| word(&b)) else {
+            return;
+        };
+        // statx: major and minor as two u32s; stat: packed.
+        let dev = if is_stat {
+            dev_raw
+        } else {
+            rewrite::makedev(dev_raw as u32, (dev_raw >> 32) as u32)
+        };
+        let before = self.inodes.len();
+        let roots = &self.roots;
+        let v = self.inodes.ino(dev, ino, || name_of(pid, src, roots));
+        self.stats.inodes += (self.inodes.len() - before) as u64;
+        let d = self.inodes.dev(dev);
+        let dev_out = if is_stat {
+            rewrite::makedev(0, d)
+        } else {
+            u64::from(d) << 32 // major 0, minor d
+        };
+        let _ = sys::write_mem(pid, addr + ino_at as u64, &u64::from(v).to_le_bytes());
+        let _ = sys::write_mem(pid, addr + dev_at as u64, &dev_out.to_le_bytes());
+    }
+
+    /// Give each entry of a listing of the directory behind `link` its inode number. `false`
+    /// when the directory cannot be looked at (the entries stay as they are).
+    fn renumber_dirents(&mut self, link: &str, recs: &mut [Vec<u8>]) -> bool {
+        let Ok(dir) = std::fs::read_link(link) else {
+            return false;
+        };
+        let Ok(meta) = std::fs::metadata(link) else {
+            return false;
+        };
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
+        let dir = dir.as_os_str().as_bytes();
+        if dir.first() != Some(&b'/') {
+            return false;
+        }
+        let before = self.inodes.len();
+        for r in recs.iter_mut() {
+            if r.len() < 8 {
+                continue;
+            }
+            let ino = u64::from_le_bytes(r[..8].try_into().unwrap_or([0; 8]));
+            let name = rewrite::file_name(dir, rewrite::dirent_name(r), &self.roots);
+            let v = self.inodes.ino(meta.dev(), ino, || Some(name));
+            r[..8].copy_from_slice(&u64::from(v).to_le_bytes());
+        }
+        self.stats.inodes += (self.inodes.len() - before) as u64;
+        true
+    }
+}
+
+/// The name of the file a stat call looked at, for numbering (see `rewrite::file_name`):
+/// `None` for what has no path (pipes, sockets).
+fn name_of(pid: Pid, src: NameSrc, roots: &[Vec<u8>]) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let link = |p: String| -> Option<Vec<u8>> {
+        let l = std::fs::read_link(p).ok()?.as_os_str().as_bytes().to_vec();
+        (l.first() == Some(&b'/')).then_some(l)
+    };
+    match src {
+        NameSrc::Fd(fd) => Some(rewrite::file_name(b"/", &link(format!("/proc/{pid}/fd/{fd}"))?, roots)),
+        NameSrc::At { dirfd, path } => {
+            let p = sys::read_cstr(pid, path, 4096);
+            if p.is_empty() {
+                return name_of(pid, NameSrc::Fd(dirfd), roots); // AT_EMPTY_PATH
+            }
+            if p[0] == b'/' {
+                return Some(rewrite::file_name(b"/", &p, roots));
+            }
+            let base = if dirfd == libc::AT_FDCWD {
+                link(format!("/proc/{pid}/cwd"))?
+            } else {
+                link(format!("/proc/{pid}/fd/{dirfd}"))?
+            };
+            Some(rewrite::file_name(&base, &p, roots))
+        }
     }
 }
 
