@@ -290,17 +290,22 @@ fn environment_is_fixed_and_switchable() {
 #[test]
 fn files_keep_their_order_with_fixed_times() {
     let d = tempfile::tempdir().unwrap();
-    // What the build writes reads as the epoch (the clock's start: nothing is in the future for
-    // make); a source from before the run as one second earlier, so the build's files are newer
-    // (Automake's "newly created file is older than distributed files" check, make's rules),
-    // the same in every run.
+    // Everything reads as written in the second before the epoch (the clock's start: nothing is
+    // in the future for make): a source from before the run at its start, what the build writes
+    // later in it, in the order written (Automake's "newly created file is older than
+    // distributed files" check, make's rules, `ls -t`), the same in every run.
     std::fs::write(d.path().join("configure"), "#!/bin/sh\n").unwrap();
-    let script = "echo hi > new; stat -c '%X %Y %Z' new; stat -c %Y configure; ls -t new configure | head -1; date +%s";
+    let script = "echo hi > new; sleep 0.1; echo ho > newer; stat -c '%X %Y %Z' new; stat -c %y configure new newer; ls -t newer new configure; date +%s";
     let first = run_ok(d.path(), &[], &["sh", "-c", script]);
     assert_eq!(
         text(&first),
-        "1704067200 1704067200 1704067200\n1704067199\nnew\n1704067200\n"
+        "1704067199 1704067199 1704067199\n\
+         2023-12-31 23:59:59.000000000 +0000\n\
+         2023-12-31 23:59:59.500000000 +0000\n\
+         2023-12-31 23:59:59.500000100 +0000\n\
+         newer\nnew\nconfigure\n1704067200\n"
     );
+    std::fs::remove_file(d.path().join("newer")).unwrap();
     std::fs::remove_file(d.path().join("new")).unwrap();
     let again = run_ok(d.path(), &[], &["sh", "-c", script]);
     assert_eq!(text(&again), text(&first));

@@ -198,64 +198,110 @@ fn put_i64(b: &mut [u8], at: usize, v: i64) {
     b[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// File times as the build sees them: a time from the run itself (at or after `start`, the
-/// first tick of the kernel's file clock after the run began) becomes the epoch; a time from
-/// before the run that is later than one second before the epoch becomes that second. So every
-/// file the build wrote reads as the epoch — the virtual clock's start, so make sees none in the
-/// future — and every file that was there as older than all of them, the order make and
-/// Automake's "newly created file is older than distributed files" check rely on; both are the
-/// same in every run.
-fn clamp_time(sec: i64, nsec: i64, epoch: i64, start: (i64, i64)) -> Option<(i64, i64)> {
-    let during = (sec, nsec) >= start;
-    let target = if during { (epoch, 0) } else { (epoch - 1, 0) };
-    if during || (sec, nsec) > target {
-        ((sec, nsec) != target).then_some(target)
-    } else {
-        None
-    }
+/// File times as the build sees them: everything later than one second before the epoch reads
+/// as written in that last second. A time from before the run (before `start`, the first tick
+/// of the kernel's file clock after the run began) becomes its very start (`epoch - 1`, 0 ns);
+/// older ones stay. A time from the run itself becomes a point later in that second that keeps
+/// the real order: the first such time seen is half way through it, a later one 100 ns after
+/// the latest so far, one in between half way between its neighbours. So every file the build
+/// wrote is newer than every file it found and older than what it writes after it (what make
+/// and Automake's "newly created file is older than distributed files" check rely on, and
+/// `ls -t` shows), and none is in the future of the clock, which starts at the epoch (make
+/// would warn of clock skew). Seconds are the same in every run; nanoseconds too when the build
+/// writes and looks at its files in the same order (a sequential build; a parallel one may
+/// vary them).
+#[derive(Clone, Debug)]
+pub struct FileTimes {
+    epoch: i64,
+    start: (i64, i64),
+    /// Real times from the run, and the nanoseconds after the epoch they read as.
+    during: std::collections::BTreeMap<(i64, i64), i64>,
 }
 
-/// Clamp the three times of a `struct stat` (`times` = bytes [72, 120)) as [`clamp_time`] says.
-/// Returns whether any changed.
-pub fn clamp_stat_times(times: &mut [u8], epoch: i64, start: (i64, i64)) -> bool {
-    let mut changed = false;
-    for i in 0..3 {
-        if times.len() < i * 16 + 16 {
-            break;
-        }
-        let (s, n) = (get_i64(times, i * 16), get_i64(times, i * 16 + 8));
-        if let Some((s, n)) = clamp_time(s, n, epoch, start) {
-            put_i64(times, i * 16, s);
-            put_i64(times, i * 16 + 8, n);
-            changed = true;
-        }
-    }
-    changed
-}
+/// How far a time written later than all before it reads after the latest.
+const FILE_TIME_STEP_NS: i64 = 100;
 
-/// Clamp the four `statx_timestamp`s (i64 sec, u32 nsec, i32 pad) of a `struct statx`
-/// (`times` = bytes [64, 128)).
-pub fn clamp_statx_times(times: &mut [u8], epoch: i64, start: (i64, i64)) -> bool {
-    let mut changed = false;
-    for i in 0..4 {
-        let at = i * 16;
-        if times.len() < at + 12 {
-            break;
-        }
-        let s = get_i64(times, at);
-        let n = i64::from(u32::from_le_bytes([
-            times[at + 8],
-            times[at + 9],
-            times[at + 10],
-            times[at + 11],
-        ]));
-        if let Some((s, _)) = clamp_time(s, n, epoch, start) {
-            put_i64(times, at, s);
-            times[at + 8..at + 12].copy_from_slice(&0u32.to_le_bytes());
-            changed = true;
+impl FileTimes {
+    pub fn new(epoch: i64, start: (i64, i64)) -> FileTimes {
+        FileTimes {
+            epoch,
+            start,
+            during: Default::default(),
         }
     }
-    changed
+
+    /// What (seconds, nanoseconds) reads as; `None` when it stays.
+    pub fn map(&mut self, sec: i64, nsec: i64) -> Option<(i64, i64)> {
+        let t = (sec, nsec);
+        let target = if t >= self.start {
+            (self.epoch - 1, self.place(t))
+        } else if t > (self.epoch - 1, 0) {
+            (self.epoch - 1, 0)
+        } else {
+            return None;
+        };
+        (t != target).then_some(target)
+    }
+
+    fn place(&mut self, t: (i64, i64)) -> i64 {
+        if let Some(&v) = self.during.get(&t) {
+            return v;
+        }
+        let below = self.during.range(..t).next_back().map(|(_, &v)| v);
+        let above = self.during.range(t..).next().map(|(_, &v)| v);
+        let v = match (below, above) {
+            (None, None) => 500_000_000,
+            (Some(b), None) => (b + FILE_TIME_STEP_NS).min(999_999_999),
+            (None, Some(a)) => (a / 2).max(1),
+            // With no room left between them it ties with the earlier one.
+            (Some(b), Some(a)) => b + (a - b) / 2,
+        };
+        self.during.insert(t, v);
+        v
+    }
+
+    /// Rewrite the three times of a `struct stat` (`times` = bytes [72, 120)). Returns whether
+    /// any changed.
+    pub fn stat(&mut self, times: &mut [u8]) -> bool {
+        let mut changed = false;
+        for i in 0..3 {
+            if times.len() < i * 16 + 16 {
+                break;
+            }
+            let (s, n) = (get_i64(times, i * 16), get_i64(times, i * 16 + 8));
+            if let Some((s, n)) = self.map(s, n) {
+                put_i64(times, i * 16, s);
+                put_i64(times, i * 16 + 8, n);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Rewrite the four `statx_timestamp`s (i64 sec, u32 nsec, i32 pad) of a `struct statx`
+    /// (`times` = bytes [64, 128)).
+    pub fn statx(&mut self, times: &mut [u8]) -> bool {
+        let mut changed = false;
+        for i in 0..4 {
+            let at = i * 16;
+            if times.len() < at + 12 {
+                break;
+            }
+            let s = get_i64(times, at);
+            let n = i64::from(u32::from_le_bytes([
+                times[at + 8],
+                times[at + 9],
+                times[at + 10],
+                times[at + 11],
+            ]));
+            if let Some((s, n)) = self.map(s, n) {
+                put_i64(times, at, s);
+                times[at + 8..at + 12].copy_from_slice(&(n as u32).to_le_bytes());
+                changed = true;
+            }
+        }
+        changed
+    }
 }
 
 /// Where a file's device and inode number are: `struct stat` (st_dev, st_ino) and `struct statx`
@@ -613,21 +659,39 @@ mod tests {
         put_i64(&mut t, 24, 5);
         put_i64(&mut t, 32, 999); // ctime a second before the epoch with nanoseconds: too
         put_i64(&mut t, 40, 7);
-        let start = (9000, 0);
-        assert!(clamp_stat_times(&mut t, 1000, start));
+        let mut f = FileTimes::new(1000, (9000, 0));
+        assert!(f.stat(&mut t));
         assert_eq!((get_i64(&t, 0), get_i64(&t, 16), get_i64(&t, 24)), (100, 999, 0));
         assert_eq!((get_i64(&t, 32), get_i64(&t, 40)), (999, 0));
-        assert!(!clamp_stat_times(&mut t, 1000, start));
-        // Written during the run: the epoch, newer than every file from before it.
+        assert!(!f.stat(&mut t));
+        // Written during the run: in the same second, newer than every file from before it.
         put_i64(&mut t, 16, 9000);
         put_i64(&mut t, 24, 5);
-        assert!(clamp_stat_times(&mut t, 1000, start));
-        assert_eq!((get_i64(&t, 16), get_i64(&t, 24)), (1000, 0));
+        assert!(f.stat(&mut t));
+        assert_eq!((get_i64(&t, 16), get_i64(&t, 24)), (999, 500_000_000));
         // Just before the run started: older.
         put_i64(&mut t, 16, 8999);
         put_i64(&mut t, 24, 999_999_999);
-        assert!(clamp_stat_times(&mut t, 1000, start));
+        assert!(f.stat(&mut t));
         assert_eq!(get_i64(&t, 16), 999);
+    }
+
+    #[test]
+    fn files_written_in_the_run_keep_their_order() {
+        let mut f = FileTimes::new(1000, (9000, 0));
+        let m = 500_000_000;
+        assert_eq!(f.map(9000, 5), Some((999, m)));
+        assert_eq!(f.map(9003, 0), Some((999, m + 100))); // later: after it
+        assert_eq!(f.map(9001, 7), Some((999, m + 50))); // in between: between
+        assert_eq!(f.map(9000, 5), Some((999, m))); // the same time: the same
+        assert_eq!(f.map(9000, 1), Some((999, m / 2))); // seen later, written before all
+        assert_eq!(f.map(9100, 0), Some((999, m + 200)));
+        assert_eq!(f.map(8999, 0), Some((999, 0))); // from before the run: before them all
+                                                    // The same writes seen in the same order give the same times in another run, whatever
+                                                    // the real times were.
+        let mut g = FileTimes::new(1000, (50, 0));
+        let seen = [g.map(60, 0), g.map(70, 0), g.map(65, 3)];
+        assert_eq!(seen, [Some((999, m)), Some((999, m + 100)), Some((999, m + 50))]);
     }
 
     #[test]
@@ -636,7 +700,7 @@ mod tests {
         put_i64(&mut t, 48, 5000);
         t[56..60].copy_from_slice(&9u32.to_le_bytes());
         t[60..64].copy_from_slice(&0x1234u32.to_le_bytes());
-        assert!(clamp_statx_times(&mut t, 1000, (9000, 0)));
+        assert!(FileTimes::new(1000, (9000, 0)).statx(&mut t));
         assert_eq!(get_i64(&t, 48), 999);
         assert_eq!(&t[56..60], &[0, 0, 0, 0]);
         assert_eq!(&t[60..64], &0x1234u32.to_le_bytes()); // padding untouched

@@ -133,9 +133,8 @@ struct Supervisor<'a> {
     listings: HashMap<(Pid, i32), Listing>,
     root: Pid,
     root_execed: bool,
-    /// The real time the run began (seconds, nanoseconds): file times from then on were written
-    /// by the build (see `rewrite::clamp_time`).
-    started: (i64, i64),
+    /// File times as the build sees them (from the real time the run began).
+    file_times: rewrite::FileTimes,
     /// Wait statuses taken while a tracee ran injected code, to handle as if just reported.
     replay: Vec<(Pid, i32)>,
     /// Threads are told apart by TLS base (else by thread id): see `vdso::key_is_fs_base`.
@@ -182,8 +181,8 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         listings: HashMap::new(),
         root: child.pid,
         root_execed: false,
-        // Only file times need it, and it waits up to a tick.
-        started: if cfg.file_times { file_clock_tick() } else { (0, 0) },
+        // Only file times need the start, and it waits up to a tick.
+        file_times: rewrite::FileTimes::new(cfg.epoch, if cfg.file_times { file_clock_tick() } else { (0, 0) }),
         replay: Vec::new(),
         fs_base_key: vdso::key_is_fs_base(),
         inodes: rewrite::Inodes::default(),
@@ -821,7 +820,6 @@ impl Supervisor<'_> {
             return sys::resume(pid, false, 0);
         }
         let ret = regs.rax as i64;
-        let epoch = self.cfg.epoch;
         match p {
             Pending::Stat(addr, src) | Pending::Statx(addr, src) if ret == 0 => {
                 let is_stat = matches!(p, Pending::Stat(..));
@@ -834,9 +832,9 @@ impl Supervisor<'_> {
                 if self.cfg.file_times {
                     if let Ok(mut times) = sys::read_mem(pid, at, len) {
                         let changed = if is_stat {
-                            rewrite::clamp_stat_times(&mut times, epoch, self.started)
+                            self.file_times.stat(&mut times)
                         } else {
-                            rewrite::clamp_statx_times(&mut times, epoch, self.started)
+                            self.file_times.statx(&mut times)
                         };
                         if changed && sys::write_mem(pid, at, &times).is_ok() {
                             self.stats.stat_clamped += 1;
