@@ -100,6 +100,8 @@ pub struct Stats {
     pub time: u64,
     pub stat_calls: u64,
     pub stat_clamped: u64,
+    /// stat calls made by the supervisor and answered at their first stop.
+    pub stat_answered: u64,
     pub getrandom_calls: u64,
     pub getrandom_bytes: u64,
     pub urandom_reads: u64,
@@ -213,9 +215,10 @@ impl Stats {
             self.deadlines
         ));
         line(format!(
-            "file times{}: {} stat calls, {} results rewritten around {}",
+            "file times{}: {} stat calls ({} answered at one stop), {} results rewritten around {}",
             onoff(config.file_times),
             self.stat_calls,
+            self.stat_answered,
             self.stat_clamped,
             config.epoch
         ));

@@ -140,6 +140,10 @@ struct Supervisor<'a> {
     /// Threads are told apart by TLS base (else by thread id): see `vdso::key_is_fs_base`.
     fs_base_key: bool,
     inodes: rewrite::Inodes,
+    /// pidfds by thread group, to take copies of tracees' file descriptors.
+    pidfds: HashMap<Pid, std::os::fd::OwnedFd>,
+    /// Whether a thread group's root directory is the supervisor's, by thread group (reset at exec).
+    same_root: HashMap<Pid, bool>,
     /// The directories the run started in (the real one, and --build-path): file names for
     /// numbering are taken relative to them.
     roots: Vec<Vec<u8>>,
@@ -186,6 +190,8 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         replay: Vec::new(),
         fs_base_key: vdso::key_is_fs_base(),
         inodes: rewrite::Inodes::default(),
+        pidfds: HashMap::new(),
+        same_root: HashMap::new(),
         roots: {
             use std::os::unix::ffi::OsStrExt;
             let mut r: Vec<Vec<u8>> = std::env::current_dir()
@@ -261,6 +267,8 @@ impl Supervisor<'_> {
                     }
                     if t.tgid == pid {
                         self.listings.retain(|k, _| k.0 != pid);
+                        self.pidfds.remove(&pid);
+                        self.same_root.remove(&pid);
                     }
                 }
                 if pid == self.root {
@@ -449,6 +457,7 @@ impl Supervisor<'_> {
             .unwrap_or(pid);
         self.tracees.retain(|_, t| t.tgid != tgid);
         self.listings.retain(|k, _| k.0 != tgid);
+        self.same_root.remove(&tgid);
         if pid == self.root {
             self.root_execed = true;
         }
@@ -733,6 +742,14 @@ impl Supervisor<'_> {
             }
             nr::STAT | nr::LSTAT | nr::FSTAT | nr::NEWFSTATAT | nr::STATX if cfg.file_times || cfg.inodes => {
                 self.stats.stat_calls += 1;
+                let tgid = t.tgid;
+                if let Some(r) = self.emulate_stat(pid, tgid, syscall, &regs) {
+                    self.stats.stat_answered += 1;
+                    return answer(&mut regs, r);
+                }
+                let Some(t) = self.tracees.get_mut(&pid) else {
+                    return sys::resume(pid, false, 0);
+                };
                 let at = NameSrc::At {
                     dirfd: regs.rdi as i32,
                     path: regs.rsi,
@@ -762,15 +779,24 @@ impl Supervisor<'_> {
                 self.stats.getdents_calls += 1;
                 let tgid = t.tgid;
                 match self.serve_listing(pid, tgid, regs.rdi as i32, regs.rdx as usize) {
-                    Some(rewrite::Batch::End) => answer(&mut regs, 0),
-                    Some(rewrite::Batch::TooSmall) => answer(&mut regs, -(libc::EINVAL as i64)),
-                    Some(rewrite::Batch::Records { bytes, next }) => {
+                    Some((rewrite::Batch::End, _)) => answer(&mut regs, 0),
+                    Some((rewrite::Batch::TooSmall, _)) => answer(&mut regs, -(libc::EINVAL as i64)),
+                    Some((rewrite::Batch::Records { bytes, next }, dup)) => {
                         if sys::write_mem(pid, regs.rsi, &bytes).is_err() {
                             return answer(&mut regs, efault);
                         }
                         self.stats.getdents_sorted += 1;
-                        // Keep the kernel's file position as our cookie: lseek(fd, next, SEEK_SET)
-                        // runs in place of getdents64, so rewinddir (lseek 0) and seekdir work.
+                        // The file position is our cookie (the index in the sorted listing), so
+                        // rewinddir (lseek 0) and seekdir work: moved here through the copy of
+                        // the fd, which shares it, and the call answered at this one stop.
+                        if let Some(d) = dup {
+                            use std::os::fd::AsRawFd;
+                            // SAFETY: lseek on our own fd.
+                            if unsafe { libc::lseek(d.as_raw_fd(), next as libc::off_t, libc::SEEK_SET) } >= 0 {
+                                return answer(&mut regs, bytes.len() as i64);
+                            }
+                        }
+                        // Without a copy: lseek(fd, next, SEEK_SET) runs in place of getdents64.
                         let pending = Pending::Served {
                             len: bytes.len() as u64,
                             rsi: regs.rsi,
@@ -823,26 +849,11 @@ impl Supervisor<'_> {
         match p {
             Pending::Stat(addr, src) | Pending::Statx(addr, src) if ret == 0 => {
                 let is_stat = matches!(p, Pending::Stat(..));
-                let (off, len) = if is_stat {
-                    (rewrite::STAT_TIMES_OFFSET, rewrite::STAT_TIMES_LEN)
-                } else {
-                    (rewrite::STATX_TIMES_OFFSET, rewrite::STATX_TIMES_LEN)
-                };
-                let at = addr + off as u64;
-                if self.cfg.file_times {
-                    if let Ok(mut times) = sys::read_mem(pid, at, len) {
-                        let changed = if is_stat {
-                            self.file_times.stat(&mut times)
-                        } else {
-                            self.file_times.statx(&mut times)
-                        };
-                        if changed && sys::write_mem(pid, at, &times).is_ok() {
-                            self.stats.stat_clamped += 1;
-                        }
+                let len = if is_stat { STAT_LEN } else { STATX_LEN };
+                if let Ok(mut bytes) = sys::read_mem(pid, addr, len) {
+                    if bytes.len() == len && self.fix_stat(pid, &mut bytes, src, is_stat) {
+                        let _ = sys::write_mem(pid, addr, &bytes);
                     }
-                }
-                if self.cfg.inodes {
-                    self.renumber_stat(pid, addr, src, is_stat);
                 }
             }
             Pending::Wait(fix) => {
@@ -896,6 +907,9 @@ impl Supervisor<'_> {
 }
 
 const LSEEK: u64 = 8;
+/// sizeof(struct stat) and sizeof(struct statx) on x86_64.
+const STAT_LEN: usize = 144;
+const STATX_LEN: usize = 256;
 
 /// Run `f` on the clock of the process `pid` belongs to, as thread `pid` reads it (`own`: what
 /// it waited, updated): the one in its data page when it has one (what the vDSO stub reads),
@@ -1073,15 +1087,46 @@ enum Patched {
 
 impl Supervisor<'_> {
     /// The next getdents64 answer for `fd` of `pid` from its directory's sorted listing, loaded
-    /// (through /proc/PID/fd/FD) when the position is 0 or the fd now names another directory.
-    /// `None` when the fd is not a directory the supervisor can read: the real call runs.
-    fn serve_listing(&mut self, pid: Pid, tgid: Pid, fd: i32, count: usize) -> Option<rewrite::Batch> {
-        let pos = fd_position(pid, fd)?;
+    /// when the position is 0 or the fd now names another directory; with the copy of the fd it
+    /// was read through (to move the position), when one could be taken. The directory is read
+    /// through that copy, else through /proc/PID/fd/FD. `None` when the fd is not a directory
+    /// the supervisor can read: the real call runs.
+    fn serve_listing(
+        &mut self,
+        pid: Pid,
+        tgid: Pid,
+        fd: i32,
+        count: usize,
+    ) -> Option<(rewrite::Batch, Option<std::os::fd::OwnedFd>)> {
+        use std::os::fd::AsRawFd;
         let link = std::ffi::CString::new(format!("/proc/{pid}/fd/{fd}")).ok()?;
+        let dup = self.tracee_fd(tgid, fd);
         // SAFETY: st is plain data; stat writes one.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: link is NUL-terminated, st valid.
-        if unsafe { libc::stat(link.as_ptr(), &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+        let pos = match &dup {
+            Some(d) => {
+                // SAFETY: our own fd; st is valid.
+                let (pos, r) = unsafe {
+                    (
+                        libc::lseek(d.as_raw_fd(), 0, libc::SEEK_CUR),
+                        libc::fstat(d.as_raw_fd(), &mut st),
+                    )
+                };
+                if pos < 0 || r != 0 {
+                    return None;
+                }
+                pos as u64
+            }
+            None => {
+                let pos = fd_position(pid, fd)?;
+                // SAFETY: link is NUL-terminated, st valid.
+                if unsafe { libc::stat(link.as_ptr(), &mut st) } != 0 {
+                    return None;
+                }
+                pos
+            }
+        };
+        if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
             return None;
         }
         let key = (tgid, fd);
@@ -1090,10 +1135,15 @@ impl Supervisor<'_> {
             None => true,
         };
         if fresh {
-            let mut records = read_dir_records(&link)?;
+            let mut records = match &dup {
+                Some(d) => read_dir_records(d.as_raw_fd(), c".")?,
+                None => read_dir_records(libc::AT_FDCWD, &link)?,
+            };
             rewrite::sort_records(&mut records);
             if self.cfg.inodes {
-                self.renumber_dirents(&format!("/proc/{pid}/fd/{fd}"), &mut records);
+                if let Ok(dir) = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
+                    self.renumber_dirents_in(&dir, st.st_dev, &mut records);
+                }
             }
             self.listings.insert(
                 key,
@@ -1105,44 +1155,157 @@ impl Supervisor<'_> {
             );
         }
         let l = self.listings.get(&key)?;
-        Some(rewrite::batch(&l.records, pos, count))
+        Some((rewrite::batch(&l.records, pos, count), dup))
     }
 }
 
 impl Supervisor<'_> {
-    /// Give the file a `struct stat` / `struct statx` at `addr` describes its inode and device
-    /// numbers (see `rewrite::Inodes`).
-    fn renumber_stat(&mut self, pid: Pid, addr: u64, src: NameSrc, is_stat: bool) {
-        let (ino_at, dev_at) = if is_stat {
-            (rewrite::STAT_INO, rewrite::STAT_DEV)
+    /// Rewrite a `struct stat` (`is_stat`) or `struct statx` as the build sees it: times (see
+    /// `rewrite::FileTimes`), inode and device numbers (see `rewrite::Inodes`; `src` names the
+    /// file at its first sight). Returns whether anything changed.
+    fn fix_stat(&mut self, pid: Pid, bytes: &mut [u8], src: NameSrc, is_stat: bool) -> bool {
+        let mut changed = false;
+        if self.cfg.file_times {
+            let (off, len) = if is_stat {
+                (rewrite::STAT_TIMES_OFFSET, rewrite::STAT_TIMES_LEN)
+            } else {
+                (rewrite::STATX_TIMES_OFFSET, rewrite::STATX_TIMES_LEN)
+            };
+            if let Some(times) = bytes.get_mut(off..off + len) {
+                let c = if is_stat {
+                    self.file_times.stat(times)
+                } else {
+                    self.file_times.statx(times)
+                };
+                if c {
+                    self.stats.stat_clamped += 1;
+                    changed = true;
+                }
+            }
+        }
+        if self.cfg.inodes {
+            let (ino_at, dev_at) = if is_stat {
+                (rewrite::STAT_INO, rewrite::STAT_DEV)
+            } else {
+                (rewrite::STATX_INO, rewrite::STATX_DEV)
+            };
+            let word = |at: usize| -> Option<u64> { Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?)) };
+            let (Some(ino), Some(dev_raw)) = (word(ino_at), word(dev_at)) else {
+                return changed;
+            };
+            // statx: major and minor as two u32s; stat: packed.
+            let dev = if is_stat {
+                dev_raw
+            } else {
+                rewrite::makedev(dev_raw as u32, (dev_raw >> 32) as u32)
+            };
+            let before = self.inodes.len();
+            let roots = &self.roots;
+            let v = self.inodes.ino(dev, ino, || name_of(pid, src, roots));
+            self.stats.inodes += (self.inodes.len() - before) as u64;
+            let d = self.inodes.dev(dev);
+            let dev_out = if is_stat {
+                rewrite::makedev(0, d)
+            } else {
+                u64::from(d) << 32 // major 0, minor d
+            };
+            bytes[ino_at..ino_at + 8].copy_from_slice(&u64::from(v).to_le_bytes());
+            bytes[dev_at..dev_at + 8].copy_from_slice(&dev_out.to_le_bytes());
+            changed = true;
+        }
+        changed
+    }
+
+    /// A copy of the tracee's file descriptor `fd` (thread group `tgid`).
+    fn tracee_fd(&mut self, tgid: Pid, fd: i32) -> Option<std::os::fd::OwnedFd> {
+        let pidfd = match self.pidfds.entry(tgid) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(sys::pidfd_open(tgid).ok()?),
+        };
+        sys::pidfd_getfd(pidfd, fd).ok()
+    }
+
+    /// Answer a stat call at its first stop: make it here, on the same file (through a copy of
+    /// the tracee's fd, or its working directory), rewrite the result and write it to the
+    /// tracee; one stop instead of two (entry and return). The result, or `None` to let the
+    /// kernel run it (under --build-path or a chroot, where paths mean other files here; a path
+    /// that cannot be read; an fd that cannot be copied), which keeps its errors exact.
+    fn emulate_stat(&mut self, pid: Pid, tgid: Pid, syscall: i64, regs: &Regs) -> Option<i64> {
+        use std::os::fd::AsRawFd;
+        if self.cfg.build_path.is_some() {
+            return None;
+        }
+        let (dirfd, path_at, buf, flags, mask) = match syscall {
+            nr::STAT => (libc::AT_FDCWD, Some(regs.rdi), regs.rsi, 0, 0),
+            nr::LSTAT => (libc::AT_FDCWD, Some(regs.rdi), regs.rsi, libc::AT_SYMLINK_NOFOLLOW, 0),
+            nr::FSTAT => (regs.rdi as i32, None, regs.rsi, libc::AT_EMPTY_PATH, 0),
+            nr::NEWFSTATAT => (regs.rdi as i32, Some(regs.rsi), regs.rdx, regs.r10 as i32, 0),
+            _ => (
+                regs.rdi as i32,
+                Some(regs.rsi),
+                regs.r8,
+                regs.rdx as i32,
+                regs.r10 as u32,
+            ),
+        };
+        let path = match path_at {
+            Some(a) => sys::read_path(pid, a)?,
+            None => Vec::new(),
+        };
+        // The tracee's root must be ours for its absolute paths and symlinks to mean the same:
+        // looked at once per program (a chroot after that is not seen).
+        let own_root = match self.same_root.get(&tgid) {
+            Some(&same) => same,
+            None => {
+                let same =
+                    std::fs::read_link(format!("/proc/{pid}/root")).ok().as_deref() == Some(std::path::Path::new("/"));
+                self.same_root.insert(tgid, same);
+                same
+            }
+        };
+        if !own_root {
+            return None;
+        }
+        let dir = if path.first() == Some(&b'/') {
+            None
+        } else if dirfd == libc::AT_FDCWD {
+            let cwd = std::ffi::CString::new(format!("/proc/{pid}/cwd")).ok()?;
+            // SAFETY: a NUL-terminated path; the fd is ours.
+            let fd = unsafe { libc::open(cwd.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+            if fd < 0 {
+                return None;
+            }
+            // SAFETY: a new fd we own.
+            Some(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
         } else {
-            (rewrite::STATX_INO, rewrite::STATX_DEV)
+            Some(self.tracee_fd(tgid, dirfd)?)
         };
-        let word = |b: &[u8]| -> Option<u64> { Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)) };
-        let Some(ino) = sys::read_mem(pid, addr + ino_at as u64, 8).ok().and_then(|b| word(&b)) else {
-            return;
+        let at = dir.as_ref().map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
+        let cpath = std::ffi::CString::new(path).ok()?;
+        let is_stat = syscall != nr::STATX;
+        let mut bytes = vec![0u8; if is_stat { STAT_LEN } else { STATX_LEN }];
+        // SAFETY: bytes is large enough for the struct each call writes; cpath is NUL-terminated.
+        let r = unsafe {
+            if is_stat {
+                libc::fstatat(at, cpath.as_ptr(), bytes.as_mut_ptr() as *mut libc::stat, flags)
+            } else {
+                libc::statx(at, cpath.as_ptr(), flags, mask, bytes.as_mut_ptr() as *mut libc::statx)
+            }
         };
-        let Some(dev_raw) = sys::read_mem(pid, addr + dev_at as u64, 8).ok().and_then(|b| word(&b)) else {
-            return;
+        if r != 0 {
+            return Some(-i64::from(
+                std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO),
+            ));
+        }
+        let src = match path_at {
+            Some(p) => NameSrc::At { dirfd, path: p },
+            None => NameSrc::Fd(dirfd),
         };
-        // statx: major and minor as two u32s; stat: packed.
-        let dev = if is_stat {
-            dev_raw
-        } else {
-            rewrite::makedev(dev_raw as u32, (dev_raw >> 32) as u32)
-        };
-        let before = self.inodes.len();
-        let roots = &self.roots;
-        let v = self.inodes.ino(dev, ino, || name_of(pid, src, roots));
-        self.stats.inodes += (self.inodes.len() - before) as u64;
-        let d = self.inodes.dev(dev);
-        let dev_out = if is_stat {
-            rewrite::makedev(0, d)
-        } else {
-            u64::from(d) << 32 // major 0, minor d
-        };
-        let _ = sys::write_mem(pid, addr + ino_at as u64, &u64::from(v).to_le_bytes());
-        let _ = sys::write_mem(pid, addr + dev_at as u64, &dev_out.to_le_bytes());
+        self.fix_stat(pid, &mut bytes, src, is_stat);
+        Some(match sys::write_mem(pid, buf, &bytes) {
+            Ok(()) => 0,
+            Err(_) => -i64::from(libc::EFAULT),
+        })
     }
 
     /// Give each entry of a listing of the directory behind `link` its inode number. `false`
@@ -1154,8 +1317,13 @@ impl Supervisor<'_> {
         let Ok(meta) = std::fs::metadata(link) else {
             return false;
         };
-        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::MetadataExt;
+        self.renumber_dirents_in(&dir, meta.dev(), recs)
+    }
+
+    /// The same for the directory at `dir` on device `dev`.
+    fn renumber_dirents_in(&mut self, dir: &std::path::Path, dev: u64, recs: &mut [Vec<u8>]) -> bool {
+        use std::os::unix::ffi::OsStrExt;
         let dir = dir.as_os_str().as_bytes();
         if dir.first() != Some(&b'/') {
             return false;
@@ -1167,7 +1335,7 @@ impl Supervisor<'_> {
             }
             let ino = u64::from_le_bytes(r[..8].try_into().unwrap_or([0; 8]));
             let name = rewrite::file_name(dir, rewrite::dirent_name(r), &self.roots);
-            let v = self.inodes.ino(meta.dev(), ino, || Some(name));
+            let v = self.inodes.ino(dev, ino, || Some(name));
             r[..8].copy_from_slice(&u64::from(v).to_le_bytes());
         }
         self.stats.inodes += (self.inodes.len() - before) as u64;
@@ -1211,10 +1379,17 @@ fn fd_position(pid: Pid, fd: i32) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// Every record of the directory behind `link`, read with getdents64 on a fresh open of it.
-fn read_dir_records(link: &std::ffi::CStr) -> Option<Vec<Vec<u8>>> {
-    // SAFETY: link is NUL-terminated.
-    let fd = unsafe { libc::open(link.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+/// Every record of the directory `path` names from `dirfd`, read with getdents64 on a fresh
+/// open of it (its own file position).
+fn read_dir_records(dirfd: libc::c_int, path: &std::ffi::CStr) -> Option<Vec<Vec<u8>>> {
+    // SAFETY: path is NUL-terminated.
+    let fd = unsafe {
+        libc::openat(
+            dirfd,
+            path.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
     if fd < 0 {
         return None;
     }

@@ -217,3 +217,40 @@ pub fn read_cstr(pid: Pid, addr: u64, max: usize) -> Vec<u8> {
     }
     out
 }
+
+/// A pidfd for process `pid` (Linux 5.3).
+pub fn pidfd_open(pid: Pid) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: no memory is passed.
+    let fd = check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: a new fd we own.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// A duplicate, in this process, of the tracee's file descriptor `fd` (Linux 5.6): the same
+/// open file description, so its file position is the tracee's.
+pub fn pidfd_getfd(pidfd: &std::os::fd::OwnedFd, fd: i32) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: no memory is passed.
+    let r = check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })?;
+    // SAFETY: a new fd we own (close-on-exec is set by the kernel).
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(r as i32) })
+}
+
+/// A NUL-terminated path of at most PATH_MAX bytes from the tracee; `None` when it cannot be
+/// read or has no NUL within that (the kernel then says EFAULT or ENAMETOOLONG itself).
+pub fn read_path(pid: Pid, addr: u64) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = addr;
+    while out.len() < 4096 {
+        let n = (4096 - (a % 4096) as usize).min(4096 - out.len());
+        let chunk = read_mem(pid, a, n).ok().filter(|c| !c.is_empty())?;
+        if let Some(z) = chunk.iter().position(|&c| c == 0) {
+            out.extend_from_slice(&chunk[..z]);
+            return Some(out);
+        }
+        out.extend_from_slice(&chunk);
+        a += chunk.len() as u64;
+    }
+    None
+}
