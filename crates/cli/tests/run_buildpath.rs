@@ -78,6 +78,25 @@ fn a_new_path_is_not_created_on_the_host() {
 /// Run by an ordinary user (nobody, when the test runs as root): no root needed, nothing left,
 /// also under a host directory that user may not write (/usr/src); a directory it may not list
 /// is refused with a clear message.
+/// The uid and gid the test's user has (nobody when the test runs as root), as text.
+fn uid_s(root: bool) -> String {
+    // SAFETY: getuid cannot fail.
+    if root {
+        "65534".into()
+    } else {
+        unsafe { libc::getuid() }.to_string()
+    }
+}
+
+fn gid_s(root: bool) -> String {
+    // SAFETY: getgid cannot fail.
+    if root {
+        "65534".into()
+    } else {
+        unsafe { libc::getgid() }.to_string()
+    }
+}
+
 #[test]
 fn an_ordinary_user_needs_no_root_and_leaves_nothing() {
     let root = is_root();
@@ -138,6 +157,27 @@ fn an_ordinary_user_needs_no_root_and_leaves_nothing() {
         }
         assert!(absent(top), "{} was left on the host", top.display());
     }
+    // Without --build-path, stat calls are answered by the supervisor (outside the user
+    // namespace): the owners must still read as the kernel shows them inside one.
+    let stat = ["stat", "-c", "%u %g %n", "/", "/usr/bin/env", "input"];
+    let mut under_run: Vec<&str> = prefix.to_vec();
+    let copy_s = copy.to_str().unwrap();
+    under_run.extend([copy_s, "run", "--"]);
+    under_run.extend(stat);
+    let (uid, gid) = (uid_s(root), gid_s(root));
+    let mut in_userns: Vec<&str> = prefix.to_vec();
+    in_userns.extend(["unshare", "--user", "--map-user", &uid, "--map-group", &gid]);
+    in_userns.extend(stat);
+    let look = |argv: &[&str]| {
+        let o = Command::new(argv[0])
+            .args(&argv[1..])
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{argv:?}: {}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    assert_eq!(look(&under_run), look(&in_userns));
     if root {
         // A directory nobody may not list cannot be rebuilt around DIR: refused, named.
         let closed = tempfile::tempdir().unwrap();

@@ -304,6 +304,24 @@ impl FileTimes {
     }
 }
 
+/// A user namespace's id map (`/proc/PID/uid_map`, `gid_map`): (inside, outside, count) lines.
+pub fn parse_id_map(text: &str) -> Vec<(u32, u32, u32)> {
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace().map(|x| x.parse::<u32>().ok());
+            Some((w.next()??, w.next()??, w.next()??))
+        })
+        .collect()
+}
+
+/// An id as a process in the namespace with `map` sees it: mapped, or the overflow id (65534)
+/// when unmapped, as the kernel reports owners it cannot name.
+pub fn id_inside(id: u32, map: &[(u32, u32, u32)]) -> u32 {
+    map.iter()
+        .find(|&&(_, out, n)| id >= out && u64::from(id) < u64::from(out) + u64::from(n))
+        .map_or(65534, |&(inside, out, _)| inside + (id - out))
+}
+
 /// Where a file's device and inode number are: `struct stat` (st_dev, st_ino) and `struct statx`
 /// (stx_ino, stx_dev_major, stx_dev_minor).
 pub const STAT_DEV: usize = 0;
@@ -612,6 +630,17 @@ mod tests {
         assert_eq!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "x.c"]));
         assert_ne!(a(&["cc", "-c", "x.c"]), a(&["cc", "-c", "y.c"]));
         assert_ne!(a(&["ab", "c"]), a(&["a", "bc"]));
+    }
+
+    #[test]
+    fn ids_map_into_a_namespace() {
+        let all = parse_id_map("         0          0 4294967295\n");
+        assert_eq!(id_inside(1000, &all), 1000);
+        let one = parse_id_map("      1000       1000          1\n");
+        assert_eq!((id_inside(1000, &one), id_inside(0, &one)), (1000, 65534));
+        let shifted = parse_id_map("0 100000 65536\n");
+        assert_eq!((id_inside(100005, &shifted), id_inside(5, &shifted)), (5, 65534));
+        assert!(parse_id_map("garbage\n").is_empty());
     }
 
     #[test]

@@ -142,8 +142,8 @@ struct Supervisor<'a> {
     inodes: rewrite::Inodes,
     /// pidfds by thread group, to take copies of tracees' file descriptors.
     pidfds: HashMap<Pid, std::os::fd::OwnedFd>,
-    /// Whether a thread group's root directory is the supervisor's, by thread group (reset at exec).
-    same_root: HashMap<Pid, bool>,
+    /// How a thread group sees files the supervisor looks at for it (reset at exec).
+    views: HashMap<Pid, Option<View>>,
     /// The directories the run started in (the real one, and --build-path): file names for
     /// numbering are taken relative to them.
     roots: Vec<Vec<u8>>,
@@ -191,7 +191,7 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         fs_base_key: vdso::key_is_fs_base(),
         inodes: rewrite::Inodes::default(),
         pidfds: HashMap::new(),
-        same_root: HashMap::new(),
+        views: HashMap::new(),
         roots: {
             use std::os::unix::ffi::OsStrExt;
             let mut r: Vec<Vec<u8>> = std::env::current_dir()
@@ -268,7 +268,7 @@ impl Supervisor<'_> {
                     if t.tgid == pid {
                         self.listings.retain(|k, _| k.0 != pid);
                         self.pidfds.remove(&pid);
-                        self.same_root.remove(&pid);
+                        self.views.remove(&pid);
                     }
                 }
                 if pid == self.root {
@@ -457,7 +457,7 @@ impl Supervisor<'_> {
             .unwrap_or(pid);
         self.tracees.retain(|_, t| t.tgid != tgid);
         self.listings.retain(|k, _| k.0 != tgid);
-        self.same_root.remove(&tgid);
+        self.views.remove(&tgid);
         if pid == self.root {
             self.root_execed = true;
         }
@@ -1077,6 +1077,32 @@ fn fd_clock(pid: Pid, fd: i32) -> Option<i32> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// What the supervisor needs to look at files for a thread group as it would: its id maps.
+/// Looked at once per program; `None` when its root is not the supervisor's (a chroot, another
+/// mount namespace: paths would mean other files) or the maps cannot be read.
+#[derive(Clone)]
+struct View {
+    uids: Vec<(u32, u32, u32)>,
+    gids: Vec<(u32, u32, u32)>,
+}
+
+impl View {
+    fn of(pid: Pid) -> Option<View> {
+        if std::fs::read_link(format!("/proc/{pid}/root")).ok()? != std::path::Path::new("/") {
+            return None;
+        }
+        let map = |f: &str| -> Option<Vec<(u32, u32, u32)>> {
+            Some(rewrite::parse_id_map(
+                &std::fs::read_to_string(format!("/proc/{pid}/{f}")).ok()?,
+            ))
+        };
+        Some(View {
+            uids: map("uid_map")?,
+            gids: map("gid_map")?,
+        })
+    }
+}
+
 /// How patching a process's vDSO went; each carries a signal held back meanwhile (0 = none).
 enum Patched {
     Yes(u64, i32),
@@ -1252,20 +1278,8 @@ impl Supervisor<'_> {
             Some(a) => sys::read_path(pid, a)?,
             None => Vec::new(),
         };
-        // The tracee's root must be ours for its absolute paths and symlinks to mean the same:
-        // looked at once per program (a chroot after that is not seen).
-        let own_root = match self.same_root.get(&tgid) {
-            Some(&same) => same,
-            None => {
-                let same =
-                    std::fs::read_link(format!("/proc/{pid}/root")).ok().as_deref() == Some(std::path::Path::new("/"));
-                self.same_root.insert(tgid, same);
-                same
-            }
-        };
-        if !own_root {
-            return None;
-        }
+        // Its root must be ours for its absolute paths and symlinks to mean the same files.
+        let view = self.views.entry(tgid).or_insert_with(|| View::of(pid)).clone()?;
         let dir = if path.first() == Some(&b'/') {
             None
         } else if dirfd == libc::AT_FDCWD {
@@ -1301,6 +1315,12 @@ impl Supervisor<'_> {
             Some(p) => NameSrc::At { dirfd, path: p },
             None => NameSrc::Fd(dirfd),
         };
+        // Owners as the kernel reports them inside the tracee's user namespace.
+        let (uid_at, gid_at) = if is_stat { (28, 32) } else { (20, 24) };
+        for (at, map) in [(uid_at, &view.uids), (gid_at, &view.gids)] {
+            let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+            bytes[at..at + 4].copy_from_slice(&rewrite::id_inside(id, map).to_le_bytes());
+        }
         self.fix_stat(pid, &mut bytes, src, is_stat);
         Some(match sys::write_mem(pid, buf, &bytes) {
             Ok(()) => 0,
