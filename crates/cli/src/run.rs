@@ -55,6 +55,10 @@ pub struct Args {
     /// Do not export SOURCE_DATE_EPOCH.
     #[arg(long)]
     no_source_date_epoch: bool,
+    /// Leave address-space layout randomization on (default: off, so values that come from
+    /// addresses, such as Perl's hash order, repeat).
+    #[arg(long)]
+    keep_aslr: bool,
     /// After the run, list on stderr what was rewritten and how often.
     #[arg(long)]
     explain: bool,
@@ -101,6 +105,7 @@ pub fn run(a: Args) -> crate::Result<u8> {
         set_tz: !a.no_tz,
         set_locale: !a.no_locale,
         set_umask: !a.no_umask,
+        fixed_layout: !a.keep_aslr,
         set_source_date_epoch: !a.no_source_date_epoch,
     };
     let outcome = match reproscope_trace::run(&config, &a.command) {

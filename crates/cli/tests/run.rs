@@ -726,3 +726,33 @@ fn find_cpio_archives_alike_with_inode_numbers_from_names() {
         .collect();
     assert_ne!(off[0], off[1]);
 }
+
+/// Address-space layout randomization is off, so values made from addresses repeat (a heap
+/// block, a stack variable, a library function, a pointer-keyed hash); `--keep-aslr` leaves it on.
+#[test]
+fn addresses_repeat_with_the_layout_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("addr.c"),
+        r#"#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+int main(void) {
+    int local = 0;
+    void *heap = malloc(100), *map = mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("%p %p %p %p\n", heap, (void *)&local, map, (void *)&printf);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    native(dir, &["gcc", "-O2", "-o", "addr", "addr.c"]);
+    let a = run_ok(dir, &[], &["./addr"]);
+    assert_eq!(a, run_ok(dir, &[], &["./addr"]));
+    let on: Vec<Vec<u8>> = (0..3).map(|_| run_ok(dir, &["--keep-aslr"], &["./addr"])).collect();
+    assert!(
+        on[0] != on[1] || on[1] != on[2],
+        "ASLR on gave the same layout three times"
+    );
+}

@@ -49,6 +49,9 @@ pub struct Config {
     pub set_tz: bool,
     pub set_locale: bool,
     pub set_umask: bool,
+    /// Address-space layout randomization off (personality ADDR_NO_RANDOMIZE), so values that
+    /// come from addresses (Perl's hash order, Python's `id()`, pointer-keyed sorts) repeat.
+    pub fixed_layout: bool,
     pub set_source_date_epoch: bool,
 }
 
@@ -70,6 +73,7 @@ impl Default for Config {
             set_tz: true,
             set_locale: true,
             set_umask: true,
+            fixed_layout: true,
             set_source_date_epoch: true,
         }
     }

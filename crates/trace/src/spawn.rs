@@ -110,6 +110,9 @@ fn environment(config: &Config, setup: &mut Vec<String>) -> Vec<(OsString, OsStr
     if config.set_umask {
         shown.push("umask 022".into());
     }
+    if config.fixed_layout {
+        shown.push("address-space layout randomization off".into());
+    }
     if !shown.is_empty() {
         setup.push(format!("environment: {}", shown.join(", ")));
     }
@@ -578,6 +581,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     }
     let host = config.host;
     let umask = config.set_umask;
+    let fixed_layout = config.fixed_layout;
     let c_setgroups = c"/proc/self/setgroups";
     let c_uid_map = c"/proc/self/uid_map";
     let c_gid_map = c"/proc/self/gid_map";
@@ -681,6 +685,13 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
                     if let Err((step, errno, shown)) = enter_build_path(plan) {
                         fail_with(step, errno, shown);
                     }
+                }
+            }
+            if fixed_layout {
+                // Kept across fork and exec. Failure (a kernel that refuses) leaves ASLR on.
+                let current = libc::personality(0xffff_ffff);
+                if current != -1 {
+                    libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
                 }
             }
             if umask {

@@ -236,6 +236,11 @@ impl Supervisor<'_> {
         let mut root_exit: Option<Exit> = None;
         let mut forwarded = false;
         let mut killed = false;
+        // Poll a little before sleeping in waitpid, where another CPU can run the tracee
+        // meanwhile: a stop then costs about 18 us instead of 30 (measured on 2 cores); with
+        // one CPU the poll would only keep the tracee from running.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let spin = std::time::Duration::from_micros(if cpus > 1 { 50 } else { 0 });
         loop {
             let sig = GOT_SIGNAL.load(Ordering::SeqCst);
             if sig != 0 && !forwarded {
@@ -253,7 +258,7 @@ impl Supervisor<'_> {
             }
             let (pid, status) = match self.replay.pop() {
                 Some(r) => r,
-                None => match sys::wait_any() {
+                None => match sys::wait_any_spinning(spin) {
                     Ok(Some(r)) => r,
                     Ok(None) => continue, // EINTR: look at the signal flags
                     Err(_) => break,      // ECHILD: nothing left

@@ -60,6 +60,36 @@ pub fn is_signal_delivery(pid: Pid) -> bool {
     r != -1
 }
 
+/// waitpid(-1, __WALL), first polled for up to `spin` (then blocking): when stops come close
+/// together (a syscall-heavy program), the tracee's next stop is taken without the supervisor
+/// going to sleep and being woken, which costs more than the stop itself. `None` on EINTR,
+/// Err(ECHILD) when nothing is left.
+pub fn wait_any_spinning(spin: std::time::Duration) -> io::Result<Option<(Pid, i32)>> {
+    if !spin.is_zero() {
+        let until = std::time::Instant::now() + spin;
+        loop {
+            let mut status = 0;
+            // SAFETY: status is a valid out pointer.
+            let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL | libc::WNOHANG) };
+            if pid > 0 {
+                return Ok(Some((pid, status)));
+            }
+            if pid == -1 {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EINTR) {
+                    return Ok(None);
+                }
+                return Err(e);
+            }
+            if std::time::Instant::now() >= until {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+    }
+    wait_any()
+}
+
 /// waitpid(-1, __WALL): `None` on EINTR, Err(ECHILD) when nothing is left.
 pub fn wait_any() -> io::Result<Option<(Pid, i32)>> {
     let mut status = 0;
