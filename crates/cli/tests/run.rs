@@ -756,3 +756,18 @@ int main(void) {
         "ASLR on gave the same layout three times"
     );
 }
+
+/// A time the build reads and sets again (`touch -r`, `cp -p`; autom4te does it to its
+/// outputs) stays as it was read, so the copy is as new as its reference, not older than
+/// everything the build wrote.
+#[test]
+fn times_set_from_a_stat_stay_as_read() {
+    let d = tempfile::tempdir().unwrap();
+    let script = "echo a > ref; sleep 0.05; echo b > later; touch -r ref copy; stat -c '%.9Y %n' ref copy later; ls -t later copy ref";
+    let out = text(&run_ok(d.path(), &[], &["sh", "-c", script]));
+    let lines: Vec<&str> = out.lines().collect();
+    let time = |i: usize| lines[i].split(' ').next().unwrap();
+    assert_eq!(time(0), time(1), "{out}");
+    assert!(time(2) > time(0), "{out}");
+    assert_eq!(&lines[3..], ["later", "copy", "ref"], "{out}");
+}

@@ -200,8 +200,9 @@ fn put_i64(b: &mut [u8], at: usize, v: i64) {
 
 /// File times as the build sees them: everything later than one second before the epoch reads
 /// as written in that last second. A time from before the run (before `start`, the first tick
-/// of the kernel's file clock after the run began) becomes its very start (`epoch - 1`, 0 ns);
-/// older ones stay. A time from the run itself becomes a point later in that second that keeps
+/// of the kernel's file clock after the run began) becomes its very start (`epoch - 1`, 0 ns),
+/// unless it is inside that second (a time read here and set again by the build, as `touch -r`
+/// does: it stays); older ones stay. A time from the run itself becomes a point later in that second that keeps
 /// the real order: the first such time seen is half way through it, a later one 100 ns after
 /// the latest so far, one in between half way between its neighbours. So every file the build
 /// wrote is newer than every file it found and older than what it writes after it (what make
@@ -235,6 +236,10 @@ impl FileTimes {
         let t = (sec, nsec);
         let target = if t >= self.start {
             (self.epoch - 1, self.place(t))
+        } else if t > (self.epoch - 1, 0) && t < (self.epoch, 0) {
+            // A time this rewriting made, written back to disk by the build (`touch -r`, `cp
+            // -p`, autom4te setting an output's time from a stat): it stays as it was read.
+            return None;
         } else if t > (self.epoch - 1, 0) {
             (self.epoch - 1, 0)
         } else {
@@ -686,8 +691,8 @@ mod tests {
         put_i64(&mut t, 0, 100); // atime long before the epoch: kept
         put_i64(&mut t, 16, 2000); // mtime after it, from before the run: a second before it
         put_i64(&mut t, 24, 5);
-        put_i64(&mut t, 32, 999); // ctime a second before the epoch with nanoseconds: too
-        put_i64(&mut t, 40, 7);
+        put_i64(&mut t, 32, 1000); // ctime at the epoch exactly: a second before it too
+        put_i64(&mut t, 40, 0);
         let mut f = FileTimes::new(1000, (9000, 0));
         assert!(f.stat(&mut t));
         assert_eq!((get_i64(&t, 0), get_i64(&t, 16), get_i64(&t, 24)), (100, 999, 0));
@@ -716,8 +721,11 @@ mod tests {
         assert_eq!(f.map(9000, 1), Some((999, m / 2))); // seen later, written before all
         assert_eq!(f.map(9100, 0), Some((999, m + 200)));
         assert_eq!(f.map(8999, 0), Some((999, 0))); // from before the run: before them all
-                                                    // The same writes seen in the same order give the same times in another run, whatever
-                                                    // the real times were.
+                                                    // A time read here and written back to disk (touch -r) reads as it was.
+        assert_eq!(f.map(999, m + 100), None);
+        assert_eq!(f.map(1000, 0), Some((999, 0)));
+        // The same writes seen in the same order give the same times in another run, whatever
+        // the real times were.
         let mut g = FileTimes::new(1000, (50, 0));
         let seen = [g.map(60, 0), g.map(70, 0), g.map(65, 3)];
         assert_eq!(seen, [Some((999, m)), Some((999, m + 100)), Some((999, m + 50))]);
