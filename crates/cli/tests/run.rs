@@ -771,3 +771,26 @@ fn times_set_from_a_stat_stay_as_read() {
     assert!(time(2) > time(0), "{out}");
     assert_eq!(&lines[3..], ["later", "copy", "ref"], "{out}");
 }
+
+/// /dev/urandom read however it is named and read (`head` with `read`, Python through
+/// "/dev/./urandom" as Java names it and `readv`, `dd` after moving it to fd 0) gives the same
+/// bytes in two runs; reads of other files and pipes do not stop (only the device's descriptors
+/// are watched).
+#[test]
+fn urandom_reads_are_fixed_and_only_they_stop() {
+    let d = tempfile::tempdir().unwrap();
+    let script = "head -c 8 /dev/urandom | od -An -tx1; \
+        dd if=/dev/./urandom bs=4 count=2 status=none | od -An -tx1; \
+        python3 -c 'import os; f = os.open(\"/dev/urandom\", os.O_RDONLY); print(os.readv(f, [bytearray(3), bytearray(5)]))'; \
+        cat /etc/passwd | cat > /dev/null";
+    let a = run_ok(d.path(), &[], &["sh", "-c", script]);
+    assert_eq!(a, run_ok(d.path(), &[], &["sh", "-c", script]));
+    assert_ne!(a, run_ok(d.path(), &["--seed", "9"], &["sh", "-c", script]));
+    let o = reproscope(d.path(), &["run", "--explain", "--", "sh", "-c", script]);
+    let e = text(&o.stderr);
+    // head, dd (and its copy on fd 0), python.
+    assert!(
+        e.contains("4 reads (24 bytes; 4 descriptors watched, 0 other reads let through)"),
+        "{e}"
+    );
+}

@@ -4,6 +4,17 @@
 /// x86_64 syscall numbers (asm/unistd_64.h).
 pub mod nr {
     pub const READ: i64 = 0;
+    pub const OPEN: i64 = 2;
+    pub const PREAD64: i64 = 17;
+    pub const READV: i64 = 19;
+    pub const DUP: i64 = 32;
+    pub const DUP2: i64 = 33;
+    pub const FCNTL: i64 = 72;
+    pub const DUP3: i64 = 292;
+    pub const OPENAT: i64 = 257;
+    pub const PREADV: i64 = 295;
+    pub const SECCOMP: i64 = 317;
+    pub const OPENAT2: i64 = 437;
     pub const STAT: i64 = 4;
     pub const FSTAT: i64 = 5;
     pub const LSTAT: i64 = 6;
@@ -84,6 +95,8 @@ enum When {
     Positive(u32),
     /// An argument has this bit set.
     Bit(u32, u32),
+    /// An open for reading only (the flags argument): not O_WRONLY/O_RDWR, O_DIRECTORY, O_PATH.
+    ReadOnlyOpen(u32),
     /// A futex op with a timeout that is a deadline (WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI,
     /// LOCK_PI2) or on the realtime clock; a relative monotonic timeout (FUTEX_WAIT, as Go's
     /// runtime uses) runs unstopped.
@@ -119,7 +132,14 @@ fn rules(t: &Traced) -> Vec<(i64, When)> {
         }
     }
     if t.random {
-        r.extend([(nr::GETRANDOM, When::Always), (nr::READ, When::Always)]);
+        // Reads stop only on descriptors found to be /dev/urandom or /dev/random, by a filter
+        // added to the process when it opens one (see `read_fd_program`).
+        r.extend([
+            (nr::GETRANDOM, When::Always),
+            (nr::OPEN, When::ReadOnlyOpen(1)),
+            (nr::OPENAT, When::ReadOnlyOpen(2)),
+            (nr::OPENAT2, When::Always),
+        ]);
     }
     if t.dir_order || t.inodes {
         r.push((nr::GETDENTS64, When::Always));
@@ -194,6 +214,12 @@ fn block(w: When) -> Vec<Ins> {
             ret(allow),
             ret(trace),
         ],
+        When::ReadOnlyOpen(a) => vec![
+            stmt(BPF_LD_W_ABS, arg_low(a)),
+            jump(BPF_JSET_K, O_WRONLY_RDWR | O_DIRECTORY | O_PATH, To::Local(3), To::Next),
+            ret(trace),
+            ret(allow),
+        ],
         When::TimedFutex => vec![
             stmt(BPF_LD_W_ABS, arg_low(1)),
             jump(BPF_JSET_K, FUTEX_CLOCK_REALTIME, To::Local(9), To::Next),
@@ -213,6 +239,56 @@ fn block(w: When) -> Vec<Ins> {
             ret(trace),
         ],
     }
+}
+
+const O_WRONLY_RDWR: u32 = 3;
+const O_DIRECTORY: u32 = 0o200000;
+const O_PATH: u32 = 0o10000000;
+
+/// The filter added to a process that opened /dev/urandom or /dev/random as `fd`: its reads
+/// (`read`, `pread64`, `readv`, `preadv`) of that descriptor stop, and so do its copies (`dup`,
+/// `dup2`, `dup3`, `fcntl`: dd and shells move it to fd 0), to be watched in turn; everything
+/// else is allowed (the process's other filters still apply).
+pub fn read_fd_program(fd: u32) -> Vec<libc::sock_filter> {
+    let (check, allow, trace) = (12, 14, 15);
+    let ins = [
+        stmt(BPF_LD_W_ABS, OFF_ARCH),
+        jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, To::Next, To::Allow),
+        stmt(BPF_LD_W_ABS, OFF_NR),
+        jump(BPF_JEQ_K, nr::READ as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::PREAD64 as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::READV as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::PREADV as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::DUP as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::DUP2 as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::DUP3 as u32, To::Block(check), To::Next),
+        jump(BPF_JEQ_K, nr::FCNTL as u32, To::Block(check), To::Next),
+        stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW),
+        stmt(BPF_LD_W_ABS, arg_low(0)),
+        jump(BPF_JEQ_K, fd, To::Trace, To::Allow),
+        stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW),
+        stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE),
+    ];
+    ins.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let target = |to: To| -> u8 {
+                let t = match to {
+                    To::Next => i + 1,
+                    To::Allow => allow,
+                    To::Trace => trace,
+                    To::Block(b) | To::Local(b) => b,
+                };
+                (t - i - 1) as u8
+            };
+            libc::sock_filter {
+                code: x.code,
+                jt: target(x.jt),
+                jf: target(x.jf),
+                k: x.k,
+            }
+        })
+        .collect()
 }
 
 /// Build the program: arch check, x32 check, one `jeq nr` per rule (to TRACE, or to the rule's
@@ -333,6 +409,12 @@ mod tests {
         assert_eq!(eval(&p, x, nr::CLOCK_GETTIME as u32, 1), allow); // CLOCK_MONOTONIC
         assert_eq!(eval(&p, x, nr::NEWFSTATAT as u32, 0), trace);
         assert_eq!(eval(&p, x, nr::GETDENTS64 as u32, 0), trace);
+        assert_eq!(eval(&p, x, nr::READ as u32, 0), allow); // reads stop by a filter per fd
+        assert_eq!(eval_args(&p, x, nr::OPENAT as u32, [0, 0, 0o2000000, 0, 0, 0]), trace); // O_CLOEXEC
+        assert_eq!(eval_args(&p, x, nr::OPENAT as u32, [0, 0, 0o1, 0, 0, 0]), allow); // O_WRONLY
+        assert_eq!(eval_args(&p, x, nr::OPENAT as u32, [0, 0, 0o200000, 0, 0, 0]), allow); // O_DIRECTORY
+        assert_eq!(eval_args(&p, x, nr::OPEN as u32, [0, 0o2, 0, 0, 0, 0]), allow); // O_RDWR
+        assert_eq!(eval_args(&p, x, nr::OPEN as u32, [0, 0, 0, 0, 0, 0]), trace);
         assert_eq!(eval(&p, x, 1, 0), allow); // write
         assert_eq!(eval(&p, x, nr::STAT as u32 | X32_SYSCALL_BIT, 0), allow);
         assert_eq!(eval(&p, 0x4000_0003, nr::STAT as u32, 0), allow); // i386
@@ -347,6 +429,28 @@ mod tests {
         assert_eq!(eval(&p, x, nr::CLOCK_GETTIME as u32, 0), allow);
         assert_eq!(eval(&p, x, nr::READ as u32, 0), allow);
         assert_eq!(eval(&p, x, nr::LSTAT as u32, 0), trace);
+    }
+
+    #[test]
+    fn reads_of_one_descriptor_stop() {
+        let p = read_fd_program(5);
+        let x = AUDIT_ARCH_X86_64;
+        let (trace, allow) = (libc::SECCOMP_RET_TRACE, libc::SECCOMP_RET_ALLOW);
+        for n in [
+            nr::READ,
+            nr::PREAD64,
+            nr::READV,
+            nr::PREADV,
+            nr::DUP,
+            nr::DUP2,
+            nr::DUP3,
+            nr::FCNTL,
+        ] {
+            assert_eq!(eval(&p, x, n as u32, 5), trace);
+            assert_eq!(eval(&p, x, n as u32, 4), allow);
+        }
+        assert_eq!(eval(&p, x, 1, 5), allow); // write
+        assert_eq!(eval(&p, 0x4000_0003, nr::READ as u32, 5), allow); // i386
     }
 
     #[test]

@@ -169,6 +169,8 @@ pub struct ProcState {
     pub random: Stream,
     /// The address of the process's clock data page, when its vDSO answers the clock.
     pub page: Option<u64>,
+    /// Where the process can be made to run a syscall (`vdso::INJECT_SYSCALL`).
+    pub inject: Option<u64>,
 }
 
 impl ProcState {
@@ -184,6 +186,7 @@ impl ProcState {
             clock: Clock::new(epoch, step_ns),
             random: Stream::new(key),
             page: None,
+            inject: None,
         }
     }
 }

@@ -29,6 +29,9 @@ enum Pending {
     /// getdents64 answered from a sorted listing and turned into lseek(fd, next): on return, the
     /// result is `len` and the argument registers the caller expects unchanged are restored.
     Served { len: u64, rsi: u64, rdx: u64 },
+    /// An open of what may be /dev/urandom or /dev/random, or a copy of a descriptor of one: on
+    /// success, make the reads of the new descriptor stop.
+    OpenRandom,
     /// A wait with a timeout: put the caller's timeout back, and move the clock on when the wait
     /// ran its course.
     Wait(WaitFix),
@@ -142,6 +145,8 @@ struct Supervisor<'a> {
     inodes: rewrite::Inodes,
     /// pidfds by thread group, to take copies of tracees' file descriptors.
     pidfds: HashMap<Pid, std::os::fd::OwnedFd>,
+    /// Descriptors of /dev/urandom and /dev/random whose reads a thread group's filter stops.
+    read_traps: HashSet<(Pid, i32)>,
     /// How a thread group sees files the supervisor looks at for it (reset at exec).
     views: HashMap<Pid, Option<View>>,
     /// The directories the run started in (the real one, and --build-path): file names for
@@ -192,6 +197,7 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         inodes: rewrite::Inodes::default(),
         pidfds: HashMap::new(),
         views: HashMap::new(),
+        read_traps: HashSet::new(),
         roots: {
             use std::os::unix::ffi::OsStrExt;
             let mut r: Vec<Vec<u8>> = std::env::current_dir()
@@ -274,6 +280,7 @@ impl Supervisor<'_> {
                         self.listings.retain(|k, _| k.0 != pid);
                         self.pidfds.remove(&pid);
                         self.views.remove(&pid);
+                        self.read_traps.retain(|k| k.0 != pid);
                     }
                 }
                 if pid == self.root {
@@ -477,6 +484,7 @@ impl Supervisor<'_> {
                     match self.patch_vdso(pid, base, &regs) {
                         Patched::Yes(page, sig) => {
                             state.page = Some(page);
+                            state.inject = vdso::own_layout().map(|l| base + vdso::inject_at(l) as u64);
                             deliver = sig;
                             self.stats.vdso_patched += 1;
                         }
@@ -565,7 +573,8 @@ impl Supervisor<'_> {
         };
         let code = vdso::stub_code(stub, base + l.clock_gettime, page, self.fs_base_key);
         let mut ok = sys::write_mem(pid, page, &vdso::data_page(self.cfg.epoch, self.cfg.step_ns)).is_ok()
-            && sys::write_mem(pid, stub, &code).is_ok();
+            && sys::write_mem(pid, stub, &code).is_ok()
+            && sys::write_mem(pid, base + vdso::inject_at(l) as u64, &vdso::INJECT_SYSCALL).is_ok();
         for &(at, e) in &l.patches {
             ok = ok && sys::write_mem(pid, base + at as u64, &vdso::symbol_value(l, e).to_le_bytes()).is_ok();
         }
@@ -620,6 +629,81 @@ impl Supervisor<'_> {
                 return (Some(None), held);
             }
         }
+    }
+
+    /// Make the reads of `fd` (just opened on /dev/urandom or /dev/random) by `pid`'s process
+    /// stop: the process is made to add a filter that stops them (`filter::read_fd_program`),
+    /// for all its threads where it can. `regs`: its registers at this syscall-exit stop, put
+    /// back after. The signal to deliver on resuming; `None` when the process ended meanwhile.
+    /// Without a data page and injection point (its vDSO was not patched) nothing is done:
+    /// its reads of the device are not fixed.
+    fn trap_reads(&mut self, pid: Pid, fd: i32, regs: &Regs) -> Option<i32> {
+        let Some(t) = self.tracees.get(&pid) else {
+            return Some(0);
+        };
+        let tgid = t.tgid;
+        let (page, inject) = {
+            let st = t.proc_state.borrow();
+            (st.page, st.inject)
+        };
+        let (Some(page), Some(inject)) = (page, inject) else {
+            return Some(0);
+        };
+        if self.read_traps.contains(&(tgid, fd)) {
+            return Some(0);
+        }
+        let prog = filter::read_fd_program(fd as u32);
+        let code: Vec<u8> = prog
+            .iter()
+            .flat_map(|i| {
+                let mut b = [0u8; 8];
+                b[..2].copy_from_slice(&i.code.to_le_bytes());
+                b[2] = i.jt;
+                b[3] = i.jf;
+                b[4..].copy_from_slice(&i.k.to_le_bytes());
+                b
+            })
+            .collect();
+        let fprog_at = page + vdso::SCRATCH_AT as u64;
+        let code_at = fprog_at + 16;
+        if code_at as usize + code.len() > (page as usize) + vdso::SCRATCH_END {
+            return Some(0);
+        }
+        let mut fprog = [0u8; 16];
+        fprog[..2].copy_from_slice(&(prog.len() as u16).to_le_bytes());
+        fprog[8..].copy_from_slice(&code_at.to_le_bytes());
+        if sys::write_mem(pid, code_at, &code).is_err() || sys::write_mem(pid, fprog_at, &fprog).is_err() {
+            return Some(0);
+        }
+        let mut held = 0;
+        // With TSYNC first (every thread); it fails when a thread's filters differ: then this one.
+        for flags in [libc::SECCOMP_FILTER_FLAG_TSYNC, 0] {
+            let mut call = *regs;
+            call.rip = inject;
+            call.rax = nr::SECCOMP as u64;
+            call.orig_rax = u64::MAX;
+            call.rdi = u64::from(libc::SECCOMP_SET_MODE_FILTER);
+            call.rsi = flags as u64;
+            call.rdx = fprog_at;
+            if sys::set_regs(pid, &call).is_err() {
+                return Some(held);
+            }
+            let (result, sig) = self.run_to_trap(pid);
+            if sig != 0 {
+                held = sig;
+            }
+            match result {
+                None => return None,
+                Some(Some(r)) if r.rax == 0 => {
+                    self.read_traps.insert((tgid, fd));
+                    self.stats.random_fds += 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let _ = sys::set_regs(pid, regs);
+        Some(held)
     }
 
     fn on_seccomp(&mut self, pid: Pid) -> std::io::Result<()> {
@@ -728,22 +812,61 @@ impl Supervisor<'_> {
                 };
                 answer(&mut regs, r)
             }
-            nr::READ if cfg.random => {
+            nr::READ | nr::PREAD64 | nr::READV | nr::PREADV if cfg.random => {
+                // Only descriptors that were /dev/urandom or /dev/random stop here; the number
+                // may have been closed and reused since.
                 if !is_random_device(pid, regs.rdi as i32) {
                     self.stats.other_reads += 1;
                     return sys::resume(pid, false, 0);
                 }
-                let len = (regs.rdx as usize).min((32 << 20) - 1);
-                let mut buf = vec![0u8; len];
-                t.proc_state.borrow_mut().random.fill(&mut buf);
-                self.stats.urandom_reads += 1;
-                self.stats.urandom_bytes += len as u64;
-                let r = if sys::write_mem(pid, regs.rsi, &buf).is_ok() {
-                    len as i64
+                // Where the bytes go: one buffer, or an iovec array (readv, preadv).
+                let pieces: Vec<(u64, usize)> = if matches!(syscall, nr::READ | nr::PREAD64) {
+                    vec![(regs.rsi, regs.rdx as usize)]
                 } else {
-                    efault
+                    let n = (regs.rdx as usize).min(1024);
+                    let raw = sys::read_mem(pid, regs.rsi, n * 16).unwrap_or_default();
+                    raw.chunks_exact(16)
+                        .map(|c| {
+                            let w = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+                            (w(&c[..8]), w(&c[8..]) as usize)
+                        })
+                        .collect()
                 };
-                answer(&mut regs, r)
+                let mut total = 0usize;
+                let mut r = 0;
+                for (addr, len) in pieces {
+                    // The kernel returns at most 32 MiB - 1 per call; so do we.
+                    let len = len.min(((32 << 20) - 1) - total);
+                    let mut buf = vec![0u8; len];
+                    t.proc_state.borrow_mut().random.fill(&mut buf);
+                    if sys::write_mem(pid, addr, &buf).is_err() {
+                        r = efault;
+                        break;
+                    }
+                    total += len;
+                }
+                self.stats.urandom_reads += 1;
+                self.stats.urandom_bytes += total as u64;
+                answer(&mut regs, if r == 0 { total as i64 } else { r })
+            }
+            nr::DUP | nr::DUP2 | nr::DUP3 | nr::FCNTL if cfg.random => {
+                // A copy of a watched descriptor (only those stop here): watch the copy too.
+                let dups = syscall != nr::FCNTL || matches!(regs.rsi as i32, libc::F_DUPFD | libc::F_DUPFD_CLOEXEC);
+                let watch = dups && is_random_device(pid, regs.rdi as i32);
+                if watch {
+                    t.pending = Some(Pending::OpenRandom);
+                }
+                sys::resume(pid, watch, 0)
+            }
+            nr::OPEN | nr::OPENAT | nr::OPENAT2 if cfg.random => {
+                let at = if syscall == nr::OPEN { regs.rdi } else { regs.rsi };
+                // A path that may name the devices (Java opens "/dev/./urandom"): look at the
+                // descriptor it gives. Every other open runs on.
+                let maybe = sys::read_path(pid, at).is_some_and(|p| p.ends_with(b"random"));
+                if maybe {
+                    t.pending = Some(Pending::OpenRandom);
+                }
+                sys::resume(pid, maybe, 0)
             }
             nr::STAT | nr::LSTAT | nr::FSTAT | nr::NEWFSTATAT | nr::STATX if cfg.file_times || cfg.inodes => {
                 self.stats.stat_calls += 1;
@@ -859,6 +982,12 @@ impl Supervisor<'_> {
                     if bytes.len() == len && self.fix_stat(pid, &mut bytes, src, is_stat) {
                         let _ = sys::write_mem(pid, addr, &bytes);
                     }
+                }
+            }
+            Pending::OpenRandom if ret >= 0 && is_random_device(pid, ret as i32) => {
+                match self.trap_reads(pid, ret as i32, &regs) {
+                    Some(sig) => return sys::resume(pid, false, sig),
+                    None => return Ok(()), // ended meanwhile: its exit is replayed
                 }
             }
             Pending::Wait(fix) => {

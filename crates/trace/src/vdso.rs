@@ -222,6 +222,20 @@ const KEEP_MONOTONIC_AT: usize = 0x17;
 /// The slot hash: the top 7 bits of key × this.
 const SLOT_HASH: u64 = 0x9e37_79b9_7f4a_7c15;
 
+/// `syscall; int3`, right after the stub: where the supervisor makes the process run a syscall
+/// of its choosing (registers set beforehand) and stop.
+pub const INJECT_SYSCALL: [u8; 3] = [0x0f, 0x05, 0xcc];
+
+/// Where [`INJECT_SYSCALL`] goes, from the vDSO's start.
+pub fn inject_at(layout: &Layout) -> usize {
+    layout.stub_at + STUB.len()
+}
+
+/// Scratch room in the data pages (between the clock and the slots) for what an injected
+/// syscall reads: a `sock_fprog` at [`SCRATCH_AT`] and its program after it.
+pub const SCRATCH_AT: usize = 64;
+pub const SCRATCH_END: usize = SLOTS_AT;
+
 /// `mov eax, 9 (mmap); syscall; int3`: run once at exec to map the data page.
 pub const INJECT_MMAP: [u8; 8] = [0xb8, 0x09, 0, 0, 0, 0x0f, 0x05, 0xcc];
 
@@ -314,7 +328,7 @@ pub fn parse(image: &[u8]) -> Option<Layout> {
         }
     }
     let stub_at = end.div_ceil(16) * 16;
-    if stub_at + STUB.len() > image.len() {
+    if stub_at + STUB.len() + INJECT_SYSCALL.len() > image.len() {
         return None;
     }
     Some(Layout {
