@@ -683,7 +683,7 @@ impl Supervisor<'_> {
             call.rax = nr::SECCOMP as u64;
             call.orig_rax = u64::MAX;
             call.rdi = u64::from(libc::SECCOMP_SET_MODE_FILTER);
-            call.rsi = flags as u64;
+            call.rsi = flags;
             call.rdx = fprog_at;
             if sys::set_regs(pid, &call).is_err() {
                 return Some(held);
