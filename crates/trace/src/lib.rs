@@ -113,6 +113,8 @@ pub struct Stats {
     pub other_reads: u64,
     /// Descriptors of the random devices whose reads were made to stop.
     pub random_fds: u64,
+    /// Opens for reading stopped to see whether they open a random device.
+    pub opens_seen: u64,
     pub getdents_calls: u64,
     /// getdents64 calls answered from a whole sorted listing (the others: real result, sorted).
     pub getdents_sorted: u64,
@@ -229,12 +231,13 @@ impl Stats {
             config.epoch
         ));
         line(format!(
-            "randomness{}: getrandom {} calls ({} bytes), /dev/urandom and /dev/random {} reads ({} bytes; {} descriptors watched, {} other reads let through), AT_RANDOM rewritten at {} execs (seed {})",
+            "randomness{}: getrandom {} calls ({} bytes), /dev/urandom and /dev/random {} reads ({} bytes; {} opens looked at, {} descriptors watched, {} other reads let through), AT_RANDOM rewritten at {} execs (seed {})",
             onoff(config.random),
             self.getrandom_calls,
             self.getrandom_bytes,
             self.urandom_reads,
             self.urandom_bytes,
+            self.opens_seen,
             self.random_fds,
             self.other_reads,
             self.at_random,

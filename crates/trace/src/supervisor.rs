@@ -859,6 +859,7 @@ impl Supervisor<'_> {
                 sys::resume(pid, watch, 0)
             }
             nr::OPEN | nr::OPENAT | nr::OPENAT2 if cfg.random => {
+                self.stats.opens_seen += 1;
                 let at = if syscall == nr::OPEN { regs.rdi } else { regs.rsi };
                 // A path that may name the devices (Java opens "/dev/./urandom"): look at the
                 // descriptor it gives. Every other open runs on.
