@@ -790,5 +790,8 @@ fn urandom_reads_are_fixed_and_only_they_stop() {
     let e = text(&o.stderr);
     // head, dd (and its copy on fd 0), python.
     assert!(e.contains("4 reads (24 bytes; "), "{e}");
-    assert!(e.contains("opens looked at, 4 descriptors watched, 0 other reads let through)"), "{e}");
+    assert!(
+        e.contains("opens looked at, 4 descriptors watched, 0 other reads let through)"),
+        "{e}"
+    );
 }
