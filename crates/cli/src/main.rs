@@ -1,5 +1,6 @@
 //! The `reproscope` binary: arguments, output and exit codes; the work is in the library crates.
 
+mod check;
 mod demo;
 mod diffcmd;
 mod extract;
@@ -109,15 +110,36 @@ error), or with --strict anything that would be skipped (then nothing is written
   reproscope run --build-path /build -- make      # the build sees the current directory as /build
   reproscope run --no-random --explain -- ./build.sh   # list what was rewritten, how often
 
-Fixes, each with a --no-... switch: the clock (vDSO hidden at every exec; clock_gettime(realtime),
-gettimeofday and time answered from SOURCE_DATE_EPOCH, advancing a fixed step per call), file
-times in stat results (clamped to the epoch), getrandom, /dev/urandom and AT_RANDOM (seeded),
-directory order (getdents64 sorted by name), host and domain name (a UTS namespace), and
-the environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivileged, per
-process tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
+Fixes, each with a switch: the clock (answered inside each process by a stub in its vDSO, from
+SOURCE_DATE_EPOCH, a fixed step per reading; deadlines and sleeps kept real), file times in stat
+results (the second before the epoch, in the order written), inode and device numbers (from
+names), getrandom, /dev/urandom and AT_RANDOM (seeded), directory order (getdents64 sorted by
+name), host and domain name (a UTS namespace), address-space layout (ASLR off), and the
+environment (TZ=UTC, LC_ALL=C.UTF-8, umask 022, SOURCE_DATE_EPOCH). Unprivileged, per process
+tree, x86_64 Linux. Exit status: the command's own (death by a signal is passed on);
 127 when the command is not found, 126 when it cannot be executed, 125 when it could not be
 started for another reason.")]
     Run(run::Args),
+    /// Build twice under `run`, once with conditions varied; say whether it reproduces and which variation breaks it.
+    #[command(after_help = "Examples:
+  reproscope check -- make                              # every file make creates or changes
+  reproscope check --artifact 'out/*.tar.gz' -- ./build.sh
+  reproscope check --vary time,timezone,locales -- make
+  reproscope check --dont-vary aslr --json report.json -- dpkg-buildpackage -b -us -uc
+  reproscope check --store /tmp/builds --runs 2 -- python3 -m build
+
+The source tree (--source, default .) is copied for each build and never built in place; each
+build runs under `reproscope run --build-path /build/NAME`. The control has everything fixed; the
+experiment varies: environment (an extra variable), build_path, home, exec_path (PATH), time
+(400 days later), timezone, locales (an installed non-C locale), umask (002), domain_host,
+aslr (on), randomness (another seed), fileordering (directories in reversed order). Not yet:
+user_group, kernel, num_cpus. When the artifacts differ, the build is repeated with nothing varied
+(a build that differs by itself needs no variation to blame), then with halves of the varied set
+down to single variations; each blamed variation is shown with the explained difference.
+
+Exit status: 0 reproducible, 1 not reproducible, 2 trouble (a build failed: its exit status and
+last lines are shown).")]
+    Check(check::Args),
     /// SGX enclaves: the pages of an SGXS stream (as sgxs-info), every record, a SIGSTRUCT; trace a loader.
     #[command(after_help = "Examples:
   reproscope sgx info enclave.sgxs             # sgxs-info summary lines
@@ -154,6 +176,7 @@ fn main() -> ExitCode {
         Command::Extract(a) => extract::extract(a),
         Command::Demo(a) => demo::run(a, color),
         Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a, color),
         Command::Sgx(a) => sgx::run(a),
     };
     match result {

@@ -55,6 +55,15 @@ pub struct Args {
     /// Do not export SOURCE_DATE_EPOCH.
     #[arg(long)]
     no_source_date_epoch: bool,
+    /// Set the umask to this (octal) instead of 022.
+    #[arg(long, value_name = "OCTAL", value_parser = parse_umask)]
+    umask: Option<u32>,
+    /// Set an environment variable for the build, over everything else (repeatable).
+    #[arg(long = "setenv", value_name = "NAME=VALUE", value_parser = parse_setenv)]
+    setenv: Vec<(OsString, OsString)>,
+    /// List directories in reversed name order instead of sorted (to find order dependencies).
+    #[arg(long)]
+    reverse_dir_order: bool,
     /// Leave address-space layout randomization on (default: off, so values that come from
     /// addresses, such as Perl's hash order, repeat).
     #[arg(long)]
@@ -70,6 +79,20 @@ pub struct Args {
         value_name = "CMD"
     )]
     command: Vec<OsString>,
+}
+
+fn parse_umask(s: &str) -> Result<u32, String> {
+    u32::from_str_radix(s, 8)
+        .ok()
+        .filter(|&m| m <= 0o777)
+        .ok_or_else(|| format!("{s:?} is not an octal umask (000 to 777)"))
+}
+
+fn parse_setenv(s: &str) -> Result<(OsString, OsString), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.into(), v.into())),
+        _ => Err(format!("{s:?}: expected NAME=VALUE")),
+    }
 }
 
 /// Exit status for reproscope's own failure to start the command (as `env`/container runners).
@@ -105,6 +128,9 @@ pub fn run(a: Args) -> crate::Result<u8> {
         set_tz: !a.no_tz,
         set_locale: !a.no_locale,
         set_umask: !a.no_umask,
+        umask: a.umask.unwrap_or(0o022),
+        extra_env: a.setenv,
+        dir_reverse: a.reverse_dir_order,
         fixed_layout: !a.keep_aslr,
         set_source_date_epoch: !a.no_source_date_epoch,
     };

@@ -49,6 +49,13 @@ pub struct Config {
     pub set_tz: bool,
     pub set_locale: bool,
     pub set_umask: bool,
+    /// The umask set when `set_umask` (022 by default).
+    pub umask: u32,
+    /// Variables set last, over the caller's environment and the ones above (`reproscope check`
+    /// varies TZ, locales, HOME, PATH this way).
+    pub extra_env: Vec<(OsString, OsString)>,
+    /// Directory listings in reversed name order instead of sorted (`check`'s `fileordering`).
+    pub dir_reverse: bool,
     /// Address-space layout randomization off (personality ADDR_NO_RANDOMIZE), so values that
     /// come from addresses (Perl's hash order, Python's `id()`, pointer-keyed sorts) repeat.
     pub fixed_layout: bool,
@@ -73,6 +80,9 @@ impl Default for Config {
             set_tz: true,
             set_locale: true,
             set_umask: true,
+            umask: 0o022,
+            extra_env: Vec::new(),
+            dir_reverse: false,
             fixed_layout: true,
             set_source_date_epoch: true,
         }

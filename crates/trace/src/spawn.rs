@@ -108,7 +108,12 @@ fn environment(config: &Config, setup: &mut Vec<String>) -> Vec<(OsString, OsStr
         set("PWD", bp.display().to_string(), &mut env);
     }
     if config.set_umask {
-        shown.push("umask 022".into());
+        shown.push(format!("umask {:03o}", config.umask));
+    }
+    for (k, v) in &config.extra_env {
+        env.retain(|(key, _)| key != k);
+        env.push((k.clone(), v.clone()));
+        shown.push(format!("{}={}", k.to_string_lossy(), v.to_string_lossy()));
     }
     if config.fixed_layout {
         shown.push("address-space layout randomization off".into());
@@ -581,6 +586,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     }
     let host = config.host;
     let umask = config.set_umask;
+    let umask_value = config.umask as libc::mode_t;
     let fixed_layout = config.fixed_layout;
     let c_setgroups = c"/proc/self/setgroups";
     let c_uid_map = c"/proc/self/uid_map";
@@ -695,7 +701,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
                 }
             }
             if umask {
-                libc::umask(0o022);
+                libc::umask(umask_value);
             }
             if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                 fail(SECCOMP);

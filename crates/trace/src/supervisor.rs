@@ -1301,6 +1301,9 @@ impl Supervisor<'_> {
                 None => read_dir_records(libc::AT_FDCWD, &link)?,
             };
             rewrite::sort_records(&mut records);
+            if self.cfg.dir_reverse {
+                records.reverse();
+            }
             if self.cfg.inodes {
                 if let Ok(dir) = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
                     self.renumber_dirents_in(&dir, st.st_dev, &mut records);
