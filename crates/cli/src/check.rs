@@ -60,7 +60,7 @@ struct Variation {
     epoch: Option<i64>,
 }
 
-/// Every variation id, in the order they are tried; the last three are not built yet.
+/// Every variation id, in the order they are tried.
 pub const IDS: [&str; 15] = [
     "environment",
     "build_path",
@@ -78,7 +78,6 @@ pub const IDS: [&str; 15] = [
     "kernel",
     "num_cpus",
 ];
-const NOT_YET: [&str; 3] = ["user_group", "kernel", "num_cpus"];
 
 fn os(s: impl Into<OsString>) -> OsString {
     s.into()
@@ -138,8 +137,8 @@ fn variations(epoch: i64, name: &str, work: &Path, notes: &mut Vec<String>) -> V
     match other_locale() {
         Some(l) => v.push(Variation {
             id: "locales",
-            what: format!("LC_ALL, LANG={l}, LANGUAGE=fr:en"),
-            args: [setenv("LC_ALL", &l), setenv("LANG", &l), setenv("LANGUAGE", "fr:en")].concat(),
+            what: format!("LC_ALL and LANG {l}"),
+            args: [setenv("LC_ALL", &l), setenv("LANG", &l)].concat(),
             build_path: None,
             epoch: None,
         }),
@@ -186,7 +185,38 @@ fn variations(epoch: i64, name: &str, work: &Path, notes: &mut Vec<String>) -> V
             build_path: None,
             epoch: None,
         },
+        Variation {
+            id: "user_group",
+            what: "uid and gid 1234 (a user namespace), USER and LOGNAME reproscope-experiment".into(),
+            args: [
+                vec![os("--ids"), os("1234:1234")],
+                setenv("USER", "reproscope-experiment"),
+                setenv("LOGNAME", "reproscope-experiment"),
+            ]
+            .concat(),
+            build_path: None,
+            epoch: None,
+        },
+        Variation {
+            id: "kernel",
+            what: "uname: release 4.19.0-reproscope-experiment, version #1 SMP reproscope".into(),
+            args: vec![os("--kernel-release"), os("4.19.0-reproscope-experiment")],
+            build_path: None,
+            epoch: None,
+        },
     ]);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus > 1 {
+        v.push(Variation {
+            id: "num_cpus",
+            what: format!("1 CPU (affinity) instead of {cpus}"),
+            args: vec![os("--cpus"), os("1")],
+            build_path: None,
+            epoch: None,
+        });
+    } else {
+        notes.push("num_cpus: not varied: this machine has one CPU".into());
+    }
     v
 }
 
@@ -240,9 +270,6 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     for id in a.vary.iter().chain(&a.dont_vary) {
         if !IDS.contains(&id.as_str()) {
             return Err(format!("{id}: not a variation; variations are {}", IDS.join(", ")).into());
-        }
-        if NOT_YET.contains(&id.as_str()) && a.vary.contains(id) {
-            return Err(format!("{id}: cannot be varied yet (planned: {})", NOT_YET.join(", ")).into());
         }
     }
     let tmp = tempfile::tempdir()?;
@@ -363,6 +390,23 @@ impl Session<'_> {
             os("--build-path"),
             build_path.into_os_string(),
         ];
+        // USER, LOGNAME set in every build (the caller's), so that `user_group` changes
+        // their values, not the number of variables.
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            // SAFETY: getuid cannot fail.
+            .unwrap_or_else(|_| {
+                if unsafe { libc::getuid() } == 0 {
+                    "root".into()
+                } else {
+                    "user".into()
+                }
+            });
+        for k in ["USER", "LOGNAME"] {
+            args.extend([os("--setenv"), os(format!("{k}={user}"))]);
+        }
+        // LANG too (run sets LC_ALL), which `locales` changes.
+        args.extend([os("--setenv"), os("LANG=C.UTF-8")]);
         for v in vary {
             args.extend(v.args.iter().cloned());
         }

@@ -132,8 +132,9 @@ The source tree (--source, default .) is copied for each build and never built i
 build runs under `reproscope run --build-path /build/NAME`. The control has everything fixed; the
 experiment varies: environment (an extra variable), build_path, home, exec_path (PATH), time
 (400 days later), timezone, locales (an installed non-C locale), umask (002), domain_host,
-aslr (on), randomness (another seed), fileordering (directories in reversed order). Not yet:
-user_group, kernel, num_cpus. When the artifacts differ, the build is repeated with nothing varied
+aslr (on), randomness (another seed), fileordering (directories in reversed order), user_group
+(uid/gid 1234 through a user namespace), kernel (uname release), num_cpus (1 CPU). When the
+artifacts differ, the build is repeated with nothing varied
 (a build that differs by itself needs no variation to blame), then with halves of the varied set
 down to single variations; each blamed variation is shown with the explained difference.
 

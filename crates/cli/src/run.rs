@@ -64,6 +64,15 @@ pub struct Args {
     /// List directories in reversed name order instead of sorted (to find order dependencies).
     #[arg(long)]
     reverse_dir_order: bool,
+    /// The build sees itself as this uid and gid (a user namespace maps them to yours).
+    #[arg(long, value_name = "UID:GID", value_parser = parse_ids)]
+    ids: Option<(u32, u32)>,
+    /// Run the build on at most N CPUs (its affinity: what nproc reports).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    cpus: Option<u32>,
+    /// uname answers this kernel release (and version "#1 SMP reproscope").
+    #[arg(long, value_name = "RELEASE")]
+    kernel_release: Option<String>,
     /// Leave address-space layout randomization on (default: off, so values that come from
     /// addresses, such as Perl's hash order, repeat).
     #[arg(long)]
@@ -86,6 +95,14 @@ fn parse_umask(s: &str) -> Result<u32, String> {
         .ok()
         .filter(|&m| m <= 0o777)
         .ok_or_else(|| format!("{s:?} is not an octal umask (000 to 777)"))
+}
+
+fn parse_ids(s: &str) -> Result<(u32, u32), String> {
+    let (u, g) = s.split_once(':').ok_or_else(|| format!("{s:?}: expected UID:GID"))?;
+    match (u.parse(), g.parse()) {
+        (Ok(u), Ok(g)) => Ok((u, g)),
+        _ => Err(format!("{s:?}: expected UID:GID, two numbers")),
+    }
 }
 
 fn parse_setenv(s: &str) -> Result<(OsString, OsString), String> {
@@ -131,6 +148,9 @@ pub fn run(a: Args) -> crate::Result<u8> {
         umask: a.umask.unwrap_or(0o022),
         extra_env: a.setenv,
         dir_reverse: a.reverse_dir_order,
+        ids_inside: a.ids,
+        cpus: a.cpus.map(|n| n as usize),
+        kernel: a.kernel_release.map(|r| (r, "#1 SMP reproscope".to_string())),
         fixed_layout: !a.keep_aslr,
         set_source_date_epoch: !a.no_source_date_epoch,
     };

@@ -48,7 +48,7 @@ fn makefile(recipe: &str) -> String {
 /// One project per variation that `check` varies here, each writing what that variation changes.
 #[test]
 fn each_variation_is_blamed_alone() {
-    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+    let mut cases: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("time", vec![("Makefile", makefile("date +%Y-%m-%d > out.txt"))]),
         ("build_path", vec![("Makefile", makefile("pwd > out.txt"))]),
         ("domain_host", vec![("Makefile", makefile("hostname > out.txt"))]),
@@ -74,6 +74,8 @@ fn each_variation_is_blamed_alone() {
                 makefile("echo x > f && tar --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out.txt f"),
             )],
         ),
+        ("user_group", vec![("Makefile", makefile("id -u > out.txt"))]),
+        ("kernel", vec![("Makefile", makefile("uname -r > out.txt"))]),
         (
             "aslr",
             vec![
@@ -82,6 +84,33 @@ fn each_variation_is_blamed_alone() {
             ],
         ),
     ];
+    // A locale-sorted list: only where a locale other than C is installed (.ci/run makes one).
+    let locales = Command::new("locale")
+        .arg("-a")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if locales.is_ok_and(|l| l.lines().any(|x| !x.starts_with('C') && x != "POSIX")) {
+        cases.push((
+            "locales",
+            vec![("Makefile", makefile("printf 'b\\nB\\na\\nA\\n' | sort > out.txt"))],
+        ));
+    } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no locale other than C: .ci/run generates fr_FR.UTF-8"
+        );
+        eprintln!("locales: skipped: no locale other than C installed");
+    }
+    // nproc: only where there is more than one CPU to take away.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        cases.push(("num_cpus", vec![("Makefile", makefile("nproc > out.txt"))]));
+    } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI machines have more than one CPU"
+        );
+        eprintln!("num_cpus: skipped: one CPU");
+    }
     let mut wrong = Vec::new();
     for (want, files) in &cases {
         let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();

@@ -5,6 +5,7 @@
 pub mod nr {
     pub const READ: i64 = 0;
     pub const OPEN: i64 = 2;
+    pub const UNAME: i64 = 63;
     pub const PREAD64: i64 = 17;
     pub const READV: i64 = 19;
     pub const DUP: i64 = 32;
@@ -81,6 +82,7 @@ pub struct Traced {
     pub random: bool,
     pub dir_order: bool,
     pub inodes: bool,
+    pub uname: bool,
 }
 
 /// When a syscall stops: what its arguments must look like.
@@ -140,6 +142,9 @@ fn rules(t: &Traced) -> Vec<(i64, When)> {
             (nr::OPENAT, When::ReadOnlyOpen(2)),
             (nr::OPENAT2, When::Always),
         ]);
+    }
+    if t.uname {
+        r.push((nr::UNAME, When::Always));
     }
     if t.dir_order || t.inodes {
         r.push((nr::GETDENTS64, When::Always));
@@ -400,6 +405,7 @@ mod tests {
             random: true,
             dir_order: true,
             inodes: true,
+            uname: false,
         };
         let p = program(&all);
         let x = AUDIT_ARCH_X86_64;
@@ -424,6 +430,7 @@ mod tests {
             random: false,
             dir_order: false,
             inodes: false,
+            uname: false,
         };
         let p = program(&none);
         assert_eq!(eval(&p, x, nr::CLOCK_GETTIME as u32, 0), allow);
@@ -461,6 +468,7 @@ mod tests {
             random: false,
             dir_order: false,
             inodes: false,
+            uname: false,
         });
         let x = AUDIT_ARCH_X86_64;
         let (trace, allow) = (libc::SECCOMP_RET_TRACE, libc::SECCOMP_RET_ALLOW);

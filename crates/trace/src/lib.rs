@@ -56,6 +56,13 @@ pub struct Config {
     pub extra_env: Vec<(OsString, OsString)>,
     /// Directory listings in reversed name order instead of sorted (`check`'s `fileordering`).
     pub dir_reverse: bool,
+    /// The build sees itself as this uid and gid: a user namespace maps them to the caller's
+    /// (`check`'s `user_group`).
+    pub ids_inside: Option<(u32, u32)>,
+    /// The build runs on at most this many CPUs (its affinity; `nproc` reports it).
+    pub cpus: Option<usize>,
+    /// `uname` answers this kernel release and version.
+    pub kernel: Option<(String, String)>,
     /// Address-space layout randomization off (personality ADDR_NO_RANDOMIZE), so values that
     /// come from addresses (Perl's hash order, Python's `id()`, pointer-keyed sorts) repeat.
     pub fixed_layout: bool,
@@ -83,6 +90,9 @@ impl Default for Config {
             umask: 0o022,
             extra_env: Vec::new(),
             dir_reverse: false,
+            ids_inside: None,
+            cpus: None,
+            kernel: None,
             fixed_layout: true,
             set_source_date_epoch: true,
         }

@@ -539,6 +539,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
         random: config.random,
         dir_order: config.dir_order,
         inodes: config.inodes,
+        uname: config.kernel.is_some(),
     });
     let fprog = libc::sock_fprog {
         len: prog.len() as u16,
@@ -549,19 +550,31 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
     // SAFETY: no arguments, cannot fail.
     let as_root = unsafe { libc::geteuid() } == 0;
-    let uid_map = format!("{uid} {uid} 1\n");
-    let gid_map = format!("{gid} {gid} 1\n");
+    let (uid_in, gid_in) = config.ids_inside.unwrap_or((uid, gid));
+    let uid_map = format!("{uid_in} {uid} 1\n");
+    let gid_map = format!("{gid_in} {gid} 1\n");
+    // Other ids inside need a user namespace, also for root.
+    let direct = as_root && config.ids_inside.is_none();
+    if config.ids_inside.is_some() && !config.host {
+        return Err(Error::Setup(
+            "other ids inside need the namespaces that --no-host turns off".into(),
+        ));
+    }
+    let cpus = config.cpus;
+    if let Some(n) = cpus {
+        setup.push(format!("at most {n} CPUs (affinity)"));
+    }
     let hostname = config.hostname.as_bytes().to_vec();
     let domainname = config.domainname.as_bytes().to_vec();
     if config.host {
-        setup.push(if as_root {
+        setup.push(if direct {
             format!(
                 "UTS namespace (as root: no user namespace where root may make it, every owner as it is): hostname {:?}, domainname {:?}",
                 config.hostname, config.domainname
             )
         } else {
             format!(
-                "user + UTS namespace: hostname {:?}, domainname {:?}, uid {uid} and gid {gid} mapped to themselves",
+                "user + UTS namespace: hostname {:?}, domainname {:?}, uid {uid} and gid {gid} seen as {uid_in} and {gid_in}",
                 config.hostname, config.domainname
             )
         });
@@ -667,7 +680,7 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
                 // Root makes the namespaces directly, so it keeps its view of every owner (a user
                 // namespace would map only uid 0: others read as nobody, chown fails). Where root
                 // may not (no CAP_SYS_ADMIN), and for everyone else, a user namespace.
-                if !(as_root && libc::unshare(flags) == 0) {
+                if !(direct && libc::unshare(flags) == 0) {
                     if libc::unshare(flags | libc::CLONE_NEWUSER) != 0 {
                         fail(UNSHARE);
                     }
@@ -691,6 +704,23 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
                     if let Err((step, errno, shown)) = enter_build_path(plan) {
                         fail_with(step, errno, shown);
                     }
+                }
+            }
+            if let Some(n) = cpus {
+                // The first n CPUs of the current set; failure leaves the affinity as it was.
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+                    let mut kept = 0;
+                    for c in 0..libc::CPU_SETSIZE as usize {
+                        if libc::CPU_ISSET(c, &set) {
+                            if kept >= n {
+                                libc::CPU_CLR(c, &mut set);
+                            } else {
+                                kept += 1;
+                            }
+                        }
+                    }
+                    libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
                 }
             }
             if fixed_layout {

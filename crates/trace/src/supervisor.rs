@@ -29,6 +29,8 @@ enum Pending {
     /// getdents64 answered from a sorted listing and turned into lseek(fd, next): on return, the
     /// result is `len` and the argument registers the caller expects unchanged are restored.
     Served { len: u64, rsi: u64, rdx: u64 },
+    /// `struct utsname` at this address: release and version to rewrite.
+    Uname(u64),
     /// An open of what may be /dev/urandom or /dev/random, or a copy of a descriptor of one: on
     /// success, make the reads of the new descriptor stop.
     OpenRandom,
@@ -849,6 +851,10 @@ impl Supervisor<'_> {
                 self.stats.urandom_bytes += total as u64;
                 answer(&mut regs, if r == 0 { total as i64 } else { r })
             }
+            nr::UNAME if cfg.kernel.is_some() => {
+                t.pending = Some(Pending::Uname(regs.rdi));
+                sys::resume(pid, true, 0)
+            }
             nr::DUP | nr::DUP2 | nr::DUP3 | nr::FCNTL if cfg.random => {
                 // A copy of a watched descriptor (only those stop here): watch the copy too.
                 let dups = syscall != nr::FCNTL || matches!(regs.rsi as i32, libc::F_DUPFD | libc::F_DUPFD_CLOEXEC);
@@ -989,6 +995,17 @@ impl Supervisor<'_> {
                 match self.trap_reads(pid, ret as i32, &regs) {
                     Some(sig) => return sys::resume(pid, false, sig),
                     None => return Ok(()), // ended meanwhile: its exit is replayed
+                }
+            }
+            Pending::Uname(addr) if ret == 0 => {
+                if let Some((release, version)) = &self.cfg.kernel {
+                    // struct utsname: six fields of 65 bytes; release is the third, version the fourth.
+                    for (at, v) in [(130u64, release), (195, version)] {
+                        let mut field = [0u8; 65];
+                        let b = v.as_bytes();
+                        field[..b.len().min(64)].copy_from_slice(&b[..b.len().min(64)]);
+                        let _ = sys::write_mem(pid, addr + at, &field);
+                    }
                 }
             }
             Pending::Wait(fix) => {
