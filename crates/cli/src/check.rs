@@ -79,6 +79,9 @@ pub const IDS: [&str; 15] = [
     "num_cpus",
 ];
 
+/// How far after SOURCE_DATE_EPOCH the builds' clock starts.
+const CLOCK_AHEAD: i64 = 86_400;
+
 fn os(s: impl Into<OsString>) -> OsString {
     s.into()
 }
@@ -99,7 +102,7 @@ fn variations(epoch: i64, name: &str, work: &Path, notes: &mut Vec<String>) -> V
             id: "build_path",
             what: format!("built at /build/other-place/{name}"),
             args: Vec::new(),
-            build_path: Some(Path::new("/build/other-place").join(name)),
+            build_path: Some(Path::new("/build/other-place").to_path_buf()),
             epoch: None,
         },
         Variation {
@@ -121,10 +124,10 @@ fn variations(epoch: i64, name: &str, work: &Path, notes: &mut Vec<String>) -> V
         },
         Variation {
             id: "time",
-            what: format!("the clock {} days later", 400),
+            what: format!("the clock {} days later (SOURCE_DATE_EPOCH as in the control)", 400),
             args: Vec::new(),
             build_path: None,
-            epoch: Some(epoch + 400 * 86_400 + 12_345),
+            epoch: Some(epoch + CLOCK_AHEAD + 400 * 86_400 + 12_345),
         },
         Variation {
             id: "timezone",
@@ -310,7 +313,7 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
         before: snapshot(&source)?,
     };
     let mut builds: Vec<Build> = Vec::new();
-    let mut lines: Vec<String> = notes.clone();
+    let lines: Vec<String> = notes.clone();
 
     let control = s.build(&source, &[], "control")?;
     if control.exit != Some(0) {
@@ -318,7 +321,19 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     }
     eprintln!("reproscope check: control build: {} artifacts", control.artifacts.len());
     if control.artifacts.is_empty() {
-        lines.push("the control build created or changed no file (nothing to compare; see --artifact)".into());
+        eprintln!(
+            "reproscope check: the control build created or changed no file{}: nothing to compare",
+            if a.artifacts.is_empty() {
+                ""
+            } else {
+                " matching --artifact"
+            }
+        );
+        builds.push(control);
+        if let Some(target) = &a.json {
+            write_json(target, "trouble", &[], &builds.iter().collect::<Vec<_>>(), &chosen)?;
+        }
+        return Ok(TROUBLE);
     }
     builds.push(control);
     // The control again (--runs): a build that differs by itself needs no variation to blame.
@@ -381,8 +396,11 @@ impl Session<'_> {
         let build_path = vary
             .iter()
             .find_map(|v| v.build_path.clone())
-            .unwrap_or_else(|| Path::new("/build").join(&self.name));
-        let epoch = vary.iter().find_map(|v| v.epoch).unwrap_or(self.epoch);
+            .unwrap_or_else(|| Path::new("/build").to_path_buf());
+        // The clock starts a day after SOURCE_DATE_EPOCH (the build's declared date, exported
+        // unchanged to every build), as a real build runs after its date: files it writes are
+        // newer than that date, and tools that clamp to it (dpkg-deb, tar --clamp-mtime) do.
+        let epoch = vary.iter().find_map(|v| v.epoch).unwrap_or(self.epoch + CLOCK_AHEAD);
         let mut args: Vec<OsString> = vec![
             os("run"),
             os("--epoch"),
@@ -405,12 +423,20 @@ impl Session<'_> {
         for k in ["USER", "LOGNAME"] {
             args.extend([os("--setenv"), os(format!("{k}={user}"))]);
         }
+        args.extend([os("--setenv"), os(format!("SOURCE_DATE_EPOCH={}", self.epoch))]);
+        // The sources' times stay at the declared date whatever the clock does.
+        args.extend([os("--found-epoch"), os(self.epoch.to_string())]);
         // LANG too (run sets LC_ALL), which `locales` changes.
         args.extend([os("--setenv"), os("LANG=C.UTF-8")]);
         for v in vary {
             args.extend(v.args.iter().cloned());
         }
         args.push(os("--"));
+        // The copy's parent is mounted at the build path, so what the build writes beside its
+        // tree (`dpkg-buildpackage` puts the .deb in ..) lands in the copy's parent and is
+        // collected as `../NAME`; the build starts in its tree.
+        args.extend([os("sh"), os("-c"), os("cd \"$1\" && shift && exec \"$@\""), os("sh")]);
+        args.push(os(&self.name));
         args.extend(self.a.command.iter().cloned());
         let dir = self.store.join(format!("b{n}"));
         std::fs::create_dir_all(&dir)?;
@@ -426,14 +452,14 @@ impl Session<'_> {
         let started = Instant::now();
         let status = std::process::Command::new(std::env::current_exe()?)
             .args(&args)
-            .current_dir(&tree)
+            .current_dir(&root)
             .stdin(std::process::Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)
             .status()
             .map_err(|e| format!("cannot start reproscope run: {e}"))?;
         let seconds = started.elapsed().as_secs_f64();
-        let artifacts = self.collect(&tree, &dir.join(&self.name))?;
+        let artifacts = self.collect(&root, &dir.join(&self.name))?;
         // The copy can go; its artifacts are kept.
         let _ = std::fs::remove_dir_all(&root);
         Ok(Build {
@@ -447,10 +473,19 @@ impl Session<'_> {
         })
     }
 
-    /// The artifacts of a built tree, copied under `to` (modes and times set alike: artifact
+    /// The artifacts of a build (`tree`: the copy's parent, holding the tree and what the build
+    /// wrote beside it), copied under `to` (modes and times set alike: artifact
     /// files are compared by content); path → sha256.
     fn collect(&self, tree: &Path, to: &Path) -> Result<BTreeMap<String, String>> {
-        let after = snapshot(tree)?;
+        // Paths relative to the tree; what is beside it as "../NAME".
+        let prefix = format!("{}/", self.name);
+        let after: BTreeMap<String, (String, u32)> = snapshot(tree)?
+            .into_iter()
+            .map(|(p, v)| match p.strip_prefix(&prefix) {
+                Some(inner) => (inner.to_string(), v),
+                None => (format!("../{p}"), v),
+            })
+            .collect();
         let mut out = BTreeMap::new();
         std::fs::create_dir_all(to)?;
         for (rel, (hash, _mode)) in &after {
@@ -462,8 +497,15 @@ impl Session<'_> {
             if !wanted {
                 continue;
             }
-            let from = tree.join(rel);
-            let dest = to.join(rel);
+            let from = match rel.strip_prefix("../") {
+                Some(beside) => tree.join(beside),
+                None => tree.join(&self.name).join(rel),
+            };
+            // In the store, what was beside the tree goes under `_beside/`.
+            let dest = match rel.strip_prefix("../") {
+                Some(beside) => to.join("_beside").join(beside),
+                None => to.join(rel),
+            };
             if let Some(p) = dest.parent() {
                 std::fs::create_dir_all(p)?;
             }

@@ -64,6 +64,10 @@ pub struct Args {
     /// List directories in reversed name order instead of sorted (to find order dependencies).
     #[arg(long)]
     reverse_dir_order: bool,
+    /// Files found before the run read as one second before this instead of before the epoch
+    /// (earlier than the epoch: the clock moves, the sources do not).
+    #[arg(long, value_name = "SECONDS")]
+    found_epoch: Option<i64>,
     /// The build sees itself as this uid and gid (a user namespace maps them to yours).
     #[arg(long, value_name = "UID:GID", value_parser = parse_ids)]
     ids: Option<(u32, u32)>,
@@ -149,6 +153,7 @@ pub fn run(a: Args) -> crate::Result<u8> {
         extra_env: a.setenv,
         dir_reverse: a.reverse_dir_order,
         ids_inside: a.ids,
+        found_epoch: a.found_epoch,
         cpus: a.cpus.map(|n| n as usize),
         kernel: a.kernel_release.map(|r| (r, "#1 SMP reproscope".to_string())),
         fixed_layout: !a.keep_aslr,

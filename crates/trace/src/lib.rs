@@ -56,6 +56,8 @@ pub struct Config {
     pub extra_env: Vec<(OsString, OsString)>,
     /// Directory listings in reversed name order instead of sorted (`check`'s `fileordering`).
     pub dir_reverse: bool,
+    /// Files from before the run read as one second before this, instead of before `epoch`.
+    pub found_epoch: Option<i64>,
     /// The build sees itself as this uid and gid: a user namespace maps them to the caller's
     /// (`check`'s `user_group`).
     pub ids_inside: Option<(u32, u32)>,
@@ -91,6 +93,7 @@ impl Default for Config {
             extra_env: Vec::new(),
             dir_reverse: false,
             ids_inside: None,
+            found_epoch: None,
             cpus: None,
             kernel: None,
             fixed_layout: true,

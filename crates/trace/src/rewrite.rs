@@ -217,6 +217,9 @@ fn put_i64(b: &mut [u8], at: usize, v: i64) {
 #[derive(Clone, Debug)]
 pub struct FileTimes {
     epoch: i64,
+    /// Files from before the run read as one second before this (at most `epoch`; the same
+    /// unless set apart, as `reproscope check` does to move the clock but not the sources).
+    found: i64,
     start: (i64, i64),
     /// Real times from the run, and the nanoseconds after the epoch they read as.
     during: std::collections::BTreeMap<(i64, i64), i64>,
@@ -227,8 +230,14 @@ const FILE_TIME_STEP_NS: i64 = 100;
 
 impl FileTimes {
     pub fn new(epoch: i64, start: (i64, i64)) -> FileTimes {
+        FileTimes::with_found(epoch, epoch, start)
+    }
+
+    /// Files from before the run anchored at `found` instead of `epoch`.
+    pub fn with_found(epoch: i64, found: i64, start: (i64, i64)) -> FileTimes {
         FileTimes {
             epoch,
+            found: found.min(epoch),
             start,
             during: Default::default(),
         }
@@ -243,8 +252,8 @@ impl FileTimes {
             // A time this rewriting made, written back to disk by the build (`touch -r`, `cp
             // -p`, autom4te setting an output's time from a stat): it stays as it was read.
             return None;
-        } else if t > (self.epoch - 1, 0) {
-            (self.epoch - 1, 0)
+        } else if t > (self.found - 1, 0) {
+            (self.found - 1, 0)
         } else {
             return None;
         };
@@ -727,6 +736,11 @@ mod tests {
                                                     // A time read here and written back to disk (touch -r) reads as it was.
         assert_eq!(f.map(999, m + 100), None);
         assert_eq!(f.map(1000, 0), Some((999, 0)));
+        // Found files anchored apart from the clock: older still, written ones as before.
+        let mut h = FileTimes::with_found(1000, 500, (9000, 0));
+        assert_eq!(h.map(8000, 0), Some((499, 0)));
+        assert_eq!(h.map(9001, 0), Some((999, m)));
+        assert_eq!(h.map(400, 0), None);
         // The same writes seen in the same order give the same times in another run, whatever
         // the real times were.
         let mut g = FileTimes::new(1000, (50, 0));

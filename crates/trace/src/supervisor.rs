@@ -193,7 +193,11 @@ pub fn supervise(cfg: &Config, child: Child, setup: Vec<String>) -> Result<Outco
         root: child.pid,
         root_execed: false,
         // Only file times need the start, and it waits up to a tick.
-        file_times: rewrite::FileTimes::new(cfg.epoch, if cfg.file_times { file_clock_tick() } else { (0, 0) }),
+        file_times: rewrite::FileTimes::with_found(
+            cfg.epoch,
+            cfg.found_epoch.unwrap_or(cfg.epoch),
+            if cfg.file_times { file_clock_tick() } else { (0, 0) },
+        ),
         replay: Vec::new(),
         fs_base_key: vdso::key_is_fs_base(),
         inodes: rewrite::Inodes::default(),
