@@ -512,6 +512,7 @@ impl Session<'_> {
             let meta = std::fs::symlink_metadata(&from)?;
             if meta.file_type().is_symlink() {
                 std::os::unix::fs::symlink(std::fs::read_link(&from)?, &dest)?;
+                set_link_time(&dest, self.epoch);
             } else {
                 std::fs::copy(&from, &dest)?;
                 // An artifact file is compared by content: one mode and one time for all.
@@ -754,6 +755,21 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A symlink's own time (not its target's), as the files': a link is compared by target.
+fn set_link_time(link: &Path, epoch: i64) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(link.as_os_str().as_bytes()) else {
+        return;
+    };
+    let t = libc::timespec {
+        tv_sec: epoch as libc::time_t,
+        tv_nsec: 0,
+    };
+    let times = [t, t];
+    // SAFETY: a NUL-terminated path and two timespecs.
+    unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
 }
 
 fn set_dir_times(dir: &Path, epoch: i64) -> Result<()> {

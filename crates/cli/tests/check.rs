@@ -128,13 +128,20 @@ fn each_variation_is_blamed_alone() {
 
 #[test]
 fn a_reproducible_project_passes() {
-    let (code, j) = check(&[("Makefile", &makefile("echo hello > out.txt"))], &[]);
+    // A symlink among the artifacts: compared by target, not by when it was made.
+    let (code, j) = check(
+        &[(
+            "Makefile",
+            &makefile("echo hello > out.txt; sleep 1; ln -s out.txt link"),
+        )],
+        &[],
+    );
     assert_eq!(code, 0, "{j}");
     assert_eq!(j["verdict"], "reproducible");
     assert!(blamed(&j).is_empty());
     let arts = j["artifacts"].as_array().unwrap();
-    assert_eq!(arts.len(), 1);
-    assert_eq!(arts[0]["path"], "out.txt");
+    assert_eq!(arts.len(), 2);
+    assert_eq!(arts[1]["path"], "out.txt");
     assert_eq!(arts[0]["control"], arts[0]["experiment"]);
     // The control and the experiment, and nothing more.
     assert_eq!(j["builds"].as_array().unwrap().len(), 2);
