@@ -338,39 +338,28 @@ pub fn run(a: Args, color: bool) -> Result<u8> {
     builds.push(control);
     // The control again (--runs): a build that differs by itself needs no variation to blame.
     for i in 1..a.runs {
-        let again = s.build(&source, &[], &format!("control {}", i + 1))?;
-        if again.exit != Some(0) {
-            return s.trouble(&again, &builds, &chosen);
-        }
-        let differs = s.compare(&builds[0], &again)?;
-        builds.push(again);
-        if let Some(r) = differs {
-            let n = builds.len() - 1;
-            return s.finish(color, &builds, &chosen, Verdict::ByItself(n, Box::new(r)), lines);
+        match s.step(&source, &[], &format!("control {}", i + 1), &mut builds, &chosen)? {
+            Step::Trouble(code) => return Ok(code),
+            Step::Same => {}
+            Step::Differs(n, r) => {
+                return s.finish(color, &builds, &chosen, Verdict::ByItself(n, r), lines);
+            }
         }
     }
-    let full = s.build(&source, &chosen, "experiment")?;
-    if full.exit != Some(0) {
-        return s.trouble(&full, &builds, &chosen);
-    }
-    let differs = s.compare(&builds[0], &full)?;
-    builds.push(full);
-    let Some(report) = differs else {
-        return s.finish(color, &builds, &chosen, Verdict::Reproducible, lines);
+    let (full_at, report) = match s.step(&source, &chosen, "experiment", &mut builds, &chosen)? {
+        Step::Trouble(code) => return Ok(code),
+        Step::Same => return s.finish(color, &builds, &chosen, Verdict::Reproducible, lines),
+        Step::Differs(n, r) => (n, *r),
     };
     // Nothing varied: does the build differ by itself?
-    let plain = s.build(&source, &[], "nothing varied")?;
-    if plain.exit != Some(0) {
-        return s.trouble(&plain, &builds, &chosen);
-    }
-    let by_itself = s.compare(&builds[0], &plain)?;
-    builds.push(plain);
-    if let Some(r) = by_itself {
-        let n = builds.len() - 1;
-        return s.finish(color, &builds, &chosen, Verdict::ByItself(n, Box::new(r)), lines);
+    match s.step(&source, &[], "nothing varied", &mut builds, &chosen)? {
+        Step::Trouble(code) => return Ok(code),
+        Step::Same => {}
+        Step::Differs(n, r) => {
+            return s.finish(color, &builds, &chosen, Verdict::ByItself(n, r), lines);
+        }
     }
     let mut blamed = Vec::new();
-    let full_at = builds.len() - 2;
     s.bisect(&source, &chosen, (full_at, report), &mut builds, &mut blamed)?;
     s.finish(color, &builds, &chosen, Verdict::Blamed(blamed), lines)
 }
@@ -384,7 +373,37 @@ enum Verdict {
     Blamed(Vec<(Vec<&'static str>, usize, crate::diffcmd::Report)>),
 }
 
+/// How one more build compared with the control.
+enum Step {
+    /// It failed: the exit status `check` ends with (the failure is reported).
+    Trouble(u8),
+    Same,
+    /// It differs: its index, and the explained difference.
+    Differs(usize, Box<crate::diffcmd::Report>),
+}
+
 impl Session<'_> {
+    /// Build with `vary` and compare with the control (`builds[0]`); the build joins `builds`.
+    fn step(
+        &mut self,
+        source: &Path,
+        vary: &[&Variation],
+        label: &str,
+        builds: &mut Vec<Build>,
+        chosen: &[&Variation],
+    ) -> Result<Step> {
+        let b = self.build(source, vary, label)?;
+        if b.exit != Some(0) {
+            return Ok(Step::Trouble(self.trouble(&b, builds, chosen)?));
+        }
+        let differs = self.compare(&builds[0], &b)?;
+        builds.push(b);
+        Ok(match differs {
+            None => Step::Same,
+            Some(r) => Step::Differs(builds.len() - 1, Box::new(r)),
+        })
+    }
+
     /// Copy the source, build it under `reproscope run` with `vary`, collect its artifacts.
     fn build(&mut self, source: &Path, vary: &[&Variation], label: &str) -> Result<Build> {
         self.count += 1;

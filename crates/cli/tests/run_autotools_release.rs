@@ -42,26 +42,7 @@ fn tools_present() -> bool {
         "make",
         "gcc",
     ];
-    let missing: Vec<&str> = tools
-        .iter()
-        .filter(|t| {
-            !Command::new("sh")
-                .args(["-c", &format!("command -v {t}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .copied()
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "missing {missing:?}: this test needs them (.ci/run installs them)"
-    );
-    eprintln!("skipped: {missing:?} not installed");
-    false
+    common::have(&tools)
 }
 
 /// Unpacks the tarball under `parent`, renames its top directory to `name` and dates every file

@@ -758,19 +758,8 @@ pub fn spawn(config: &Config, command: &[OsString]) -> Result<(Child, Vec<String
         program: program.to_string_lossy().into_owned(),
     };
     // The child's self-stop after PTRACE_TRACEME.
-    loop {
-        let mut status = 0;
-        // SAFETY: status is a valid out pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-        if r == -1 {
-            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            return Err(Error::Setup(format!("waitpid: {}", std::io::Error::last_os_error())));
-        }
-        if libc::WIFSTOPPED(status) {
-            break;
-        }
+    let status = sys::wait_pid(pid).map_err(|e| Error::Setup(format!("waitpid: {e}")))?;
+    if !libc::WIFSTOPPED(status) {
         // Exited before stopping: TRACEME failed.
         return Err(child_error(&child).unwrap_or_else(|| Error::Setup("the child exited during setup".into())));
     }

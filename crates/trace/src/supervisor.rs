@@ -608,15 +608,9 @@ impl Supervisor<'_> {
             return (Some(None), 0);
         }
         loop {
-            let mut status = 0;
-            // SAFETY: status is a valid out pointer.
-            let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-            if r == -1 {
-                if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                    continue;
-                }
+            let Ok(status) = sys::wait_pid(pid) else {
                 return (Some(None), held);
-            }
+            };
             if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
                 self.replay.push((pid, status));
                 return (None, held);

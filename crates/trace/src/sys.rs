@@ -90,6 +90,21 @@ pub fn wait_any_spinning(spin: std::time::Duration) -> io::Result<Option<(Pid, i
     wait_any()
 }
 
+/// waitpid(pid, __WALL) for one tracee, again after EINTR: its status.
+pub fn wait_pid(pid: Pid) -> io::Result<i32> {
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a valid out pointer.
+        if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } != -1 {
+            return Ok(status);
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
+        }
+    }
+}
+
 /// waitpid(-1, __WALL): `None` on EINTR, Err(ECHILD) when nothing is left.
 pub fn wait_any() -> io::Result<Option<(Pid, i32)>> {
     let mut status = 0;
